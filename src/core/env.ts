@@ -1,0 +1,62 @@
+import { z } from "zod";
+import { SpaceSchema } from "./space.js";
+
+/** What a task declares about itself: everything a policy author needs, and everything that is fingerprinted. */
+export const TaskSpecSchema = z.object({
+  id: z.string(), // e.g. "pusht"
+  version: z.number().int().nonnegative(), // bumped by anything that could move a success rate
+  description: z.string(),
+  observationSpace: SpaceSchema,
+  actionSpace: SpaceSchema,
+  maxSteps: z.number().int().positive(), // episode horizon in policy steps
+  controlHz: z.number().positive(), // policy steps per second of simulated (or real) time
+  /** Constants of the evaluation side (thresholds, reset ranges, goal); part of the fingerprint. */
+  evaluation: z.record(z.string(), z.unknown()),
+});
+export type TaskSpec = z.infer<typeof TaskSpecSchema>;
+
+/** The verifier's verdict, independent of the policy. The only judge of success. */
+export const VerificationSchema = z.object({
+  success: z.boolean(),
+  score: z.number().nullable(), // task-specific, e.g. Push-T's normalised coverage reward in [0, 1]
+  reason: z.string().nullable(), // a sentence a person reads, e.g. "coverage 0.812 <= 0.95"
+  metrics: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])),
+});
+export type Verification = z.infer<typeof VerificationSchema>;
+
+/** A safety stop recorded by a wrapper: the trial ends as a failure with this reason. */
+export const SafetyStopSchema = z.object({
+  wrapper: z.string(), // e.g. "safety-box"
+  kind: z.enum(["malformed-action", "delta-cap", "out-of-range", "deadline"]),
+  reason: z.string(), // e.g. "action element 0 is NaN"
+});
+export type SafetyStop = z.infer<typeof SafetyStopSchema>;
+
+export interface StepInfo {
+  /** Set by a safety wrapper that ended the trial. */
+  safety?: SafetyStop;
+  [key: string]: unknown;
+}
+
+export interface StepResult<Obs> {
+  observation: Obs;
+  reward: number;
+  terminated: boolean; // the task reached a terminal state (e.g. success) or a safety stop
+  truncated: boolean; // the episode was cut short by a time limit
+  info: StepInfo;
+}
+
+/**
+ * A task environment. `reset` draws its randomisation from the seed only, so a seed means the same initial state
+ * everywhere. `verify` judges the current state without consulting the policy.
+ */
+export interface Env<Obs = unknown, Act = unknown> {
+  readonly spec: TaskSpec;
+  /** Wrapper stack, innermost last, e.g. "safety(clip-action(pusht@1))". */
+  readonly name: string;
+  reset(opts: { seed: number }): Obs;
+  observe(): Obs;
+  step(action: Act): StepResult<Obs>;
+  verify(): Verification;
+  close(): void;
+}

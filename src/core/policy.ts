@@ -1,0 +1,17 @@
+import type { TaskSpec } from "./env.js";
+
+/**
+ * A policy maps observations to actions. `act` may be asynchronous (a sandboxed module, a remote server);
+ * `reset` is called before every episode.
+ */
+export interface Policy<Obs = unknown, Act = unknown> {
+  readonly name: string;
+  reset(): void | Promise<void>;
+  act(observation: Obs): Act | Promise<Act>;
+  close(): void | Promise<void>;
+}
+
+/** What a policy is told when it is created: the public part of a task spec (no verifier internals). */
+export interface PolicyContext {
+  task: Pick<TaskSpec, "id" | "version" | "observationSpace" | "actionSpace" | "maxSteps" | "controlHz">;
+}
