@@ -58,5 +58,7 @@ export interface Env<Obs = unknown, Act = unknown> {
   observe(): Obs;
   step(action: Act): StepResult<Obs>;
   verify(): Verification;
+  /** An RGB picture of the scene for people (videos), size x size x 3 bytes, row-major; absent on blind stations. */
+  render?(size: number): Uint8Array;
   close(): void;
 }

@@ -58,6 +58,7 @@ export const TrialEventSchema = z.discriminatedUnion("event", [
     observation: z.unknown(), // state observations are kept; pixel observations are summarised
     info: z.record(z.string(), z.unknown()),
   }),
+  z.object({ event: z.literal("log"), t: z.number(), index: z.number().int(), lines: z.array(z.string()) }),
   z.object({ event: z.literal("policy-error"), t: z.number(), index: z.number().int(), reason: z.string() }),
   z.object({ event: z.literal("verify"), t: z.number(), verification: VerificationSchema }),
 ]);

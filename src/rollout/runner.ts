@@ -1,0 +1,146 @@
+import type { Env, SafetyStop, Verification } from "../core/env.js";
+import { PolicyError } from "../core/errors.js";
+import type { Policy } from "../core/policy.js";
+import type { Termination, TrialEvent, TrialOutcome } from "../core/trial.js";
+
+/**
+ * One trial, start to finish: policy.reset → env.reset(seed) → act/step until terminated, truncated, a safety stop,
+ * a policy failure or the step limit → env.verify() → outcome. The verifier alone decides success.
+ */
+
+export interface TrialSink {
+  /** Receives every event as it happens (events.jsonl). */
+  event(e: TrialEvent): void;
+  /** Receives a rendered frame after reset and after every step, when video is on. */
+  frame?(rgb: Uint8Array): Promise<void>;
+}
+
+export interface TrialOptions {
+  seed: number;
+  maxSteps: number;
+  sink?: TrialSink;
+  /** Side of the square frames handed to sink.frame, px. */
+  frameSize?: number;
+}
+
+export interface TrialRecord {
+  outcome: TrialOutcome;
+  success: boolean;
+  steps: number;
+  totalReward: number;
+  maxReward: number;
+  termination: Termination;
+  verification: Verification;
+  elapsedMs: number;
+}
+
+/**
+ * Runs one trial of `policy` on `env` from `seed`.
+ * @example const record = await runTrial(withSafety(new PushT()), policy, { seed: 100000, maxSteps: 300 });
+ */
+export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts: TrialOptions): Promise<TrialRecord> {
+  const t0 = performance.now();
+  const now = () => Math.round((performance.now() - t0) * 1000) / 1000;
+  const sink = opts.sink;
+  const wantFrames = sink?.frame !== undefined && env.render !== undefined;
+  const frameSize = opts.frameSize ?? 512;
+
+  await policy.reset();
+  let observation = env.reset({ seed: opts.seed });
+  sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseObservation(observation) });
+  if (wantFrames) await sink.frame!(env.render!(frameSize));
+
+  let steps = 0;
+  let totalReward = 0;
+  let maxReward = 0;
+  let termination: Termination = "max_steps";
+  let policyFailure: { reason: string; error: PolicyError["kind"] } | undefined;
+  let stop: SafetyStop | undefined;
+
+  while (steps < opts.maxSteps) {
+    let action: A;
+    try {
+      action = await policy.act(observation);
+    } catch (err) {
+      const e = err instanceof PolicyError ? err : new PolicyError(errorMessage(err), "threw", { cause: err });
+      policyFailure = { reason: `${e.message} (at step ${steps})`, error: e.kind };
+      sink?.event({ event: "policy-error", t: now(), index: steps, reason: policyFailure.reason });
+      termination = "policy-error";
+      break;
+    }
+    const result = env.step(action);
+    observation = result.observation;
+    totalReward += result.reward;
+    maxReward = steps === 0 ? result.reward : Math.max(maxReward, result.reward);
+    sink?.event({
+      event: "step",
+      t: now(),
+      index: steps,
+      action: summariseObservation(action),
+      reward: result.reward,
+      terminated: result.terminated,
+      truncated: result.truncated,
+      observation: summariseObservation(observation),
+      info: result.info,
+    });
+    steps++;
+    if (wantFrames) await sink.frame!(env.render!(frameSize));
+    if (result.info.safety) {
+      stop = result.info.safety;
+      termination = "safety";
+      break;
+    }
+    if (result.terminated) {
+      termination = "terminated";
+      break;
+    }
+    if (result.truncated) {
+      termination = "truncated";
+      break;
+    }
+  }
+
+  const verification = env.verify();
+  sink?.event({ event: "verify", t: now(), verification });
+  const score = verification.score;
+  let outcome: TrialOutcome;
+  if (policyFailure) {
+    outcome = { kind: "policy-error", score, reason: policyFailure.reason, error: policyFailure.error };
+  } else if (stop) {
+    outcome = { kind: "safety", score, reason: `safety stop at step ${steps}: ${stop.reason}`, stop };
+  } else if (verification.success) {
+    outcome = { kind: "success", score };
+  } else {
+    const why = verification.reason ?? "the verifier did not report success";
+    outcome = { kind: "failure", score, reason: termination === "max_steps" ? `${why} after ${steps} steps` : why };
+  }
+  return {
+    outcome,
+    success: outcome.kind === "success",
+    steps,
+    totalReward,
+    maxReward,
+    termination,
+    verification,
+    elapsedMs: performance.now() - t0,
+  };
+}
+
+/** Keeps small numeric observations whole and replaces large ones (pixels) by a description, for events.jsonl. */
+export function summariseObservation(value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const arr = value as unknown as ArrayLike<number>;
+    return arr.length <= 64 ? Array.from(arr) : { kind: value.constructor.name, length: arr.length };
+  }
+  if (Array.isArray(value)) return value.length <= 64 ? value : { kind: "Array", length: value.length };
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = summariseObservation(v);
+    return out;
+  }
+  return value;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
