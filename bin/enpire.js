@@ -3,12 +3,11 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-const entry = new URL("../dist/cli/main.js", import.meta.url);
+const entry = new URL("../dist/cli/entry.js", import.meta.url);
 if (!existsSync(fileURLToPath(entry))) {
   process.stderr.write(
     "enpire: the CLI is not built yet; run `npm ci` (or `npm run build`) in the enpire folder first\n",
   );
   process.exit(1);
 }
-const { main } = await import(entry.href);
-await main(process.argv);
+await import(entry.href);

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
@@ -18,6 +19,7 @@ export const DEFAULT_POLICY = path.join(PACKAGE_ROOT, "examples", "policies", "p
 export function buildProgram(): Command {
   const program = new Command("enpire")
     .description("Reset → execute → verify → record → refine: a harness for agents that improve robot policies.")
+    .version(packageVersion(), "-v, --version")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -145,6 +147,10 @@ export function buildProgram(): Command {
 
   registerPushtCommands(program);
   return program;
+}
+
+function packageVersion(): string {
+  return (JSON.parse(fs.readFileSync(path.join(PACKAGE_ROOT, "package.json"), "utf8")) as { version: string }).version;
 }
 
 /** Parses a non-negative integer flag, or refuses it naming the flag and the value. */

@@ -15,3 +15,9 @@ export interface Policy<Obs = unknown, Act = unknown> {
 export interface PolicyContext {
   task: Pick<TaskSpec, "id" | "version" | "observationSpace" | "actionSpace" | "maxSteps" | "controlHz">;
 }
+
+/** The public part of a task spec that a policy is created with; the evaluation side stays out of its reach. */
+export function policyContext(spec: TaskSpec): PolicyContext {
+  const { id, version, observationSpace, actionSpace, maxSteps, controlHz } = spec;
+  return { task: { id, version, observationSpace, actionSpace, maxSteps, controlHz } };
+}

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { InvalidInputError } from "../core/errors.js";
-import type { PolicyContext } from "../core/policy.js";
+import { policyContext } from "../core/policy.js";
 import type { TrialResult } from "../core/trial.js";
 import { evalFingerprint, makeEnv } from "../env/registry.js";
 import { withSafety } from "../env/wrappers/index.js";
@@ -53,16 +53,7 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
   const fingerprint = evalFingerprint(opts.taskId); // throws UnknownTaskError with the known ids
   const baseEnv = makeEnv(opts.taskId, { obsType: opts.obsType });
   const spec = baseEnv.spec;
-  const ctx: PolicyContext = {
-    task: {
-      id: spec.id,
-      version: spec.version,
-      observationSpace: spec.observationSpace,
-      actionSpace: spec.actionSpace,
-      maxSteps: spec.maxSteps,
-      controlHz: spec.controlHz,
-    },
-  };
+  const ctx = policyContext(spec);
   let sandboxed: Awaited<ReturnType<typeof loadPolicy>>;
   try {
     sandboxed = await loadPolicy(opts.policyFile, ctx, {
