@@ -79,6 +79,8 @@ test("bad input gets one line naming what is wrong, and records nothing", () => 
     [["run", "--episodes", "ten"], /--episodes must be a non-negative integer, got "ten"/],
     [["run", "--seed-start", "4294967295", "--episodes", "2"], /run past 4294967295/],
     [["show", "nope"], /no run "nope"/],
+    [["run", "--box", "0,0"], /--box must look like LOW:HIGH/],
+    [["run", "--delta-cap", "40,x"], /--delta-cap must be a comma-separated list of numbers, got "40,x"/],
   ];
   for (const [args, message] of cases) {
     const r = enpire(args, { store });
@@ -123,6 +125,26 @@ test("a NaN action ends the trial as a safety failure with its reason", () => {
   const out = JSON.parse(r.stdout);
   assert.equal(out.failed[0].outcomeKind, "safety");
   assert.match(out.failed[0].reason, /NaN/);
+});
+
+test("an action outside --box ends the trial as a safety stop naming the limit", () => {
+  const r = enpire([
+    "run",
+    "--policy",
+    path.join(FIXTURES, "chase.js"),
+    "--episodes",
+    "1",
+    "--seed-start",
+    "0",
+    "--box",
+    "0,0:512,300",
+    "--json",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  // seed 0 puts the block at y = 381.6: chasing it commands a target below y = 300
+  assert.equal(out.failed[0].outcomeKind, "safety");
+  assert.match(out.failed[0].reason, /box is 0\.\.300/);
 });
 
 test("--video records an mp4 per trial", () => {

@@ -39,6 +39,8 @@ export function buildProgram(): Command {
     .option("--video-size <px>", "video frame side", "512")
     .option("--step-deadline-ms <ms>", "the policy must answer each step within this time", "1000")
     .option("--memory-mb <mb>", "heap limit of the policy sandbox", "128")
+    .option("--delta-cap <list>", "safety: largest change of each action element per step, e.g. 40,40 (px)")
+    .option("--box <low:high>", "safety: out-of-range box on commanded actions, e.g. 20,20:490,490 (px)")
     .option("--store <dir>", "run store directory (default $ENPIRE_HOME or ./.enpire)")
     .option("--json", "print the result as JSON on stdout", false)
     .action(async (o) => {
@@ -63,6 +65,10 @@ export function buildProgram(): Command {
           videoSize: int(o.videoSize, "--video-size"),
           stepDeadlineMs: int(o.stepDeadlineMs, "--step-deadline-ms"),
           memoryLimitMb: int(o.memoryMb, "--memory-mb"),
+          safety: {
+            deltaCap: o.deltaCap === undefined ? undefined : numbers(o.deltaCap, "--delta-cap"),
+            box: o.box === undefined ? undefined : boxFlag(o.box),
+          },
           signal: controller.signal,
           onTrial: (_t, s) =>
             progress.update(s.episodes, `success ${s.successes}/${s.episodes} (${pct(s.successRate)})`),
@@ -147,6 +153,23 @@ export function buildProgram(): Command {
 
   registerPushtCommands(program);
   return program;
+}
+
+/** Parses a comma-separated list of finite numbers, or refuses it naming the flag. */
+export function numbers(value: string, flag: string): number[] {
+  const parts = String(value).split(",");
+  const out = parts.map((p) => Number(p.trim()));
+  if (parts.some((p) => p.trim() === "") || out.some((n) => !Number.isFinite(n))) {
+    throw new InvalidInputError(`${flag} must be a comma-separated list of numbers, got "${value}"`);
+  }
+  return out;
+}
+
+function boxFlag(value: string): { low: number[]; high: number[] } {
+  const halves = String(value).split(":");
+  if (halves.length !== 2)
+    throw new InvalidInputError(`--box must look like LOW:HIGH, e.g. 20,20:490,490, got "${value}"`);
+  return { low: numbers(halves[0], "--box"), high: numbers(halves[1], "--box") };
 }
 
 function packageVersion(): string {

@@ -4,7 +4,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
 import type { TrialResult } from "../core/trial.js";
 import { evalFingerprint, makeEnv } from "../env/registry.js";
-import { withSafety } from "../env/wrappers/index.js";
+import { type SafetyLimits, withSafety } from "../env/wrappers/index.js";
 import { withStepDeadline } from "../env/wrappers/watchdog.js";
 import { loadPolicy } from "../policy/load.js";
 import { type RunSummary, summarise } from "./metrics.js";
@@ -25,6 +25,7 @@ export interface EvaluateOptions {
   videoSize?: number; // px, square
   stepDeadlineMs?: number; // the watchdog's limit for one act()
   memoryLimitMb?: number; // the policy sandbox's heap limit
+  safety?: SafetyLimits; // per-step delta cap and out-of-range box on commanded actions
   /** Called after each trial is committed, with the summary so far. */
   onTrial?: (trial: TrialRow, summary: RunSummary) => void;
   /** Aborting stops after the current trial; the run is kept and marked interrupted. */
@@ -65,7 +66,14 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
     throw err;
   }
   const policy = withStepDeadline(sandboxed, { stepDeadlineMs: (opts.stepDeadlineMs ?? 1000) + 250 });
-  const env = withSafety(baseEnv);
+  let env: ReturnType<typeof withSafety>;
+  try {
+    env = withSafety(baseEnv, opts.safety);
+  } catch (err) {
+    baseEnv.close();
+    await sandboxed.close();
+    throw err;
+  }
   const videoSize = opts.videoSize ?? 512;
 
   const { id: runId, dir: runDir } = store.createRun(
@@ -82,6 +90,7 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
         envStack: env.name,
         stepDeadlineMs: opts.stepDeadlineMs ?? null,
         memoryLimitMb: opts.memoryLimitMb ?? null,
+        safety: opts.safety ?? null,
       },
     },
     { file: opts.policyFile, text: sandboxed.source },

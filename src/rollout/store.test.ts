@@ -53,6 +53,9 @@ test("a committed trial is a complete directory and an indexed row; runs are nev
   assert.equal(fs.readFileSync(path.join(a.dir, "policy", "p.ts"), "utf8"), "export default 1");
 
   const w = store.beginTrial(a.id, 0, 7);
+  for (const bad of ["../escape.mp4", "/etc/passwd", "..", "sub/video.mp4"]) {
+    assert.throws(() => w.file(bad), /must be a plain file name/, bad);
+  }
   w.event({ event: "reset", t: 0, seed: 7, observation: [1, 2] });
   assert.equal(store.trials(a.id).length, 0, "an uncommitted trial is not counted");
   const row = w.commit(result(a.id, 0, true));

@@ -382,6 +382,9 @@ export class TrialWriter {
 
   /** Path for an extra file of this trial (e.g. video.mp4), inside the temporary directory until commit. */
   file(name: string): string {
+    if (name !== path.basename(name) || name.startsWith(".") || name.length === 0) {
+      throw new InvalidInputError(`trial file name "${name}" must be a plain file name inside the trial directory`);
+    }
     return path.join(this.tmpDir, name);
   }
 
