@@ -1,42 +1,17 @@
-/**
- * Push-T fidelity against the reference rollouts (gym-pusht 0.1.5 on pymunk 6.8; 20 scripted pushes of 80 steps in
- * pusht_gym_reference.json). Per rollout: the largest block error before first contact, from first contact to
- * 5 steps after, and at the end (position px / angle rad), the step at which the error first exceeds 1 px, and
- * the final coverage, ours vs the reference's. Then a summary, including the statistics physics.test.ts checks.
- * Run: node --import tsx bench/pusht-fidelity.ts [path/to/pusht_gym_reference.json]
- * (default: $ENPIRE_PUSHT_REFERENCE, else ../shared/reference/ beside the repository). Last line: one JSON object.
- */
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { blockCoverage } from "../src/env/tasks/pusht/coverage.js";
-import { PushTPhysics, wrapAngle } from "../src/env/tasks/pusht/physics.js";
+import { PushTPhysics } from "../src/env/tasks/pusht/physics.js";
 import { sampleResetState } from "../src/env/tasks/pusht/pusht.js";
+import { angleError, loadPushTReference, type ReferenceRollout } from "../src/env/tasks/pusht/reference-data.js";
 
-interface Rollout {
-  seed: number;
-  actions: [number, number][];
-  obs: number[][];
-  reward_coverage_terminated: [number, number, boolean][];
-}
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-const file =
-  process.argv[2] ??
-  process.env.ENPIRE_PUSHT_REFERENCE ??
-  path.resolve(REPO, "../shared/reference/pusht_gym_reference.json");
-if (!existsSync(file)) {
-  process.stderr.write(`pusht-fidelity: no reference data at ${file}; pass the path of pusht_gym_reference.json\n`);
+let rollouts: ReferenceRollout[];
+try {
+  rollouts = loadPushTReference(process.argv[2]).rollouts;
+} catch (err) {
+  process.stderr.write(`pusht-fidelity: ${(err as Error).message}\n`);
   process.exit(2);
 }
-const rollouts = (JSON.parse(readFileSync(file, "utf8")) as { rollouts: Rollout[] }).rollouts;
 
 const CONTACT_WINDOW = 5; // steps after first contact compared closely
-
-function angleError(a: number, b: number): number {
-  const d = Math.abs(wrapAngle(a - b));
-  return Math.min(d, 2 * Math.PI - d);
-}
 
 interface Row {
   seed: number;

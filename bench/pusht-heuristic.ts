@@ -10,6 +10,7 @@
  */
 import { fileURLToPath } from "node:url";
 import createPolicy from "../examples/policies/pusht-heuristic.js";
+import { policyContext } from "../src/core/policy.js";
 import { MAX_STEPS } from "../src/env/tasks/pusht/geometry.js";
 import { PUSHT_SPEC, PushT } from "../src/env/tasks/pusht/pusht.js";
 import { loadPolicy } from "../src/policy/load.js";
@@ -35,7 +36,7 @@ interface Runner {
 }
 async function start(): Promise<Runner> {
   if (inSandbox) return loadPolicy<number[], number[]>(POLICY_FILE, { task: PUSHT_SPEC });
-  const p = createPolicy({ task: PUSHT_SPEC });
+  const p = createPolicy(policyContext(PUSHT_SPEC));
   return { reset: () => p.reset?.(), act: (obs) => p.act(obs), close: () => {} };
 }
 const policy = await start();

@@ -7,40 +7,14 @@
  * version changes, in which case every threshold here must be re-justified.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { blockCoverage } from "./coverage.js";
 import { PushTPhysics, wrapAngle } from "./physics.js";
 import { sampleResetState } from "./pusht.js";
-
-interface Rollout {
-  seed: number;
-  actions: [number, number][];
-  obs: number[][];
-  reward_coverage_terminated: [number, number, boolean][];
-}
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const REFERENCE_FILE =
-  process.env.ENPIRE_PUSHT_REFERENCE ?? path.resolve(REPO, "../shared/reference/pusht_gym_reference.json");
-
-function loadRollouts(): Rollout[] {
-  assert.ok(
-    existsSync(REFERENCE_FILE),
-    `reference data not found at ${REFERENCE_FILE}; set ENPIRE_PUSHT_REFERENCE to pusht_gym_reference.json`,
-  );
-  return (JSON.parse(readFileSync(REFERENCE_FILE, "utf8")) as { rollouts: Rollout[] }).rollouts;
-}
-
-function angleError(a: number, b: number): number {
-  const d = Math.abs(wrapAngle(a - b));
-  return Math.min(d, 2 * Math.PI - d);
-}
+import { angleError, loadPushTReference, type ReferenceRollout } from "./reference-data.js";
 
 /** Our states for one rollout: [obs after reset, obs after action 0, ...], as the reference's obs list. */
-function replay(r: Rollout): number[][] {
+function replay(r: ReferenceRollout): number[][] {
   const physics = new PushTPhysics(sampleResetState(r.seed));
   const states = [physics.state()];
   for (const [x, y] of r.actions) {
@@ -51,12 +25,12 @@ function replay(r: Rollout): number[][] {
 }
 
 /** Index of the first observation in which the reference block has moved (first contact). */
-function firstContact(r: Rollout): number {
+function firstContact(r: ReferenceRollout): number {
   const b = r.obs[0];
   return r.obs.findIndex((o) => o[2] !== b[2] || o[3] !== b[3] || o[4] !== b[4]);
 }
 
-const rollouts = loadRollouts();
+const rollouts = loadPushTReference().rollouts;
 const ours = rollouts.map(replay);
 
 test("the pusher follows the reference trajectory to 1e-6 px in all 20 rollouts", () => {

@@ -50,10 +50,6 @@ const CHIPMUNK_BIAS_COEF = 1 - ((1 - 0.1) ** 60) ** SUBSTEP_DT; // 1 − collisi
 const VELOCITY_ITERATIONS = 10; // Chipmunk space.iterations
 const POSITION_ITERATIONS = 1; // one Baumgarte-like correction per substep, as Chipmunk's bias velocities
 
-/**
- * planck's tolerances are process-wide statics. Ours are written before every action (a handful of assignments),
- * so other planck users in the process cannot change Push-T's physics, nor Push-T theirs between its steps.
- */
 /** The solver configuration, for the task spec's evaluation constants (physics.ts is fingerprinted anyway). */
 export const PHYSICS_SOLVER = Object.freeze({
   unitsPerPx: INV_SCALE,
@@ -65,6 +61,10 @@ export const PHYSICS_SOLVER = Object.freeze({
   blockSolve: false,
 });
 
+/**
+ * planck's tolerances are process-wide statics. Ours are written before every action (a handful of assignments),
+ * so other planck users in the process cannot change Push-T's physics, nor Push-T theirs between its steps.
+ */
 function applySettings(): void {
   Settings.lengthUnitsPerMeter = 1;
   Settings.linearSlop = CHIPMUNK_SLOP_PX * INV_SCALE;

@@ -6,37 +6,16 @@
  * produced by running the reference unmodified and is regenerated only if the reference version changes.
  */
 import assert from "node:assert/strict";
-import { existsSync, readFileSync } from "node:fs";
-import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
 import { InvalidInputError } from "../../../core/errors.js";
 import { blockCoverage, coverageReward } from "./coverage.js";
 import { GOAL_POSE } from "./geometry.js";
 import { blockKeypoints } from "./keypoints.js";
 import { wrapAngle } from "./physics.js";
 import { PIXEL_OBS_SIZE, PUSHT_SPEC, PushT, pushTEvalFingerprint, sampleResetState } from "./pusht.js";
+import { loadPushTReference } from "./reference-data.js";
 
-interface Reference {
-  reset_states: Record<string, number[]>;
-  coverage: number[][];
-  keypoints: number[][];
-  rollouts: { seed: number; actions: [number, number][]; obs: number[][]; reward_coverage_terminated: unknown[][] }[];
-}
-
-const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
-const REFERENCE_FILE =
-  process.env.ENPIRE_PUSHT_REFERENCE ?? path.resolve(REPO, "../shared/reference/pusht_gym_reference.json");
-
-function loadReference(): Reference {
-  assert.ok(
-    existsSync(REFERENCE_FILE),
-    `reference data not found at ${REFERENCE_FILE}; set ENPIRE_PUSHT_REFERENCE to pusht_gym_reference.json`,
-  );
-  return JSON.parse(readFileSync(REFERENCE_FILE, "utf8")) as Reference;
-}
-
-const ref = loadReference();
+const ref = loadPushTReference();
 const TOL = 1e-6;
 
 function assertState(actual: readonly number[], expected: readonly number[], label: string): void {
