@@ -35,7 +35,7 @@ interface Runner {
   close(): void;
 }
 async function start(): Promise<Runner> {
-  if (inSandbox) return loadPolicy<number[], number[]>(POLICY_FILE, { task: PUSHT_SPEC });
+  if (inSandbox) return loadPolicy<number[], number[]>(POLICY_FILE, policyContext(PUSHT_SPEC));
   const p = createPolicy(policyContext(PUSHT_SPEC));
   return { reset: () => p.reset?.(), act: (obs) => p.act(obs), close: () => {} };
 }

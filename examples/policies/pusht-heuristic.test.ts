@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { policyContext } from "../../src/core/policy.js";
 import { blockCoverage } from "../../src/env/tasks/pusht/coverage.js";
 import { MAX_STEPS } from "../../src/env/tasks/pusht/geometry.js";
 import { PUSHT_SPEC, PushT } from "../../src/env/tasks/pusht/pusht.js";
@@ -53,7 +54,7 @@ test("a deadbeat move brings the pusher to rest on its target in the planned num
 });
 
 test("loads in the sandbox and answers well-formed pusher targets", async () => {
-  const policy = await loadPolicy<number[], number[]>(POLICY_FILE, { task: PUSHT_SPEC });
+  const policy = await loadPolicy<number[], number[]>(POLICY_FILE, policyContext(PUSHT_SPEC));
   try {
     const env = new PushT({ obsType: "state" });
     let obs = env.reset({ seed: 3 });
@@ -73,7 +74,7 @@ test("loads in the sandbox and answers well-formed pusher targets", async () => 
 // model, the planner or the environment shows up here as a verdict below 0.95 coverage.
 test("solves seeds 0, 1 and 2 within the horizon, as the environment's verifier judges", () => {
   const env = new PushT({ obsType: "state" });
-  const policy = createPolicy({ task: PUSHT_SPEC });
+  const policy = createPolicy(policyContext(PUSHT_SPEC));
   for (const seed of [0, 1, 2]) {
     let obs = env.reset({ seed });
     policy.reset?.();
