@@ -124,7 +124,8 @@ test("a NaN action ends the trial as a safety failure with its reason", () => {
   assert.equal(r.code, 0, r.stderr);
   const out = JSON.parse(r.stdout);
   assert.equal(out.failed[0].outcomeKind, "safety");
-  assert.match(out.failed[0].reason, /NaN/);
+  // the fixture answers NaN on its second act: step index 1, as in events.jsonl
+  assert.match(out.failed[0].reason, /^safety stop at step 1: .*NaN/);
 });
 
 test("an action outside --box ends the trial as a safety stop naming the limit", () => {

@@ -47,6 +47,7 @@ export function buildProgram(): Command {
       const store = RunStore.open(o.store);
       const episodes = int(o.episodes, "--episodes");
       const progress = new Progress(episodes, "trials");
+      progress.update(0, "loading the policy and the task");
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);

@@ -107,7 +107,7 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
   if (policyFailure) {
     outcome = { kind: "policy-error", score, reason: policyFailure.reason, error: policyFailure.error };
   } else if (stop) {
-    outcome = { kind: "safety", score, reason: `safety stop at step ${steps}: ${stop.reason}`, stop };
+    outcome = { kind: "safety", score, reason: `safety stop at step ${steps - 1}: ${stop.reason}`, stop };
   } else if (verification.success) {
     outcome = { kind: "success", score };
   } else {
