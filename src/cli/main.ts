@@ -47,7 +47,7 @@ export function buildProgram(): Command {
       const store = RunStore.open(o.store);
       const episodes = int(o.episodes, "--episodes");
       const progress = new Progress(episodes, "trials");
-      progress.update(0, "loading the policy and the task");
+      progress.starting("loading the policy and the task");
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
@@ -85,6 +85,9 @@ export function buildProgram(): Command {
         }
         if (result.status === "failed") throw new EnpireError(result.note ?? "the run failed");
         if (result.status === "interrupted") process.exitCode = 130;
+      } catch (err) {
+        progress.clear();
+        throw err;
       } finally {
         process.off("SIGINT", onSigint);
         store.close();

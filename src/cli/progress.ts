@@ -35,9 +35,14 @@ export class Progress {
     }
   }
 
-  /** Ends the bar's line (e.g. before an error message). */
-  end(): void {
-    if (this.tty) this.stream.write("\n");
+  /** On a terminal, says what happens before the first item is done (logs get no such line). */
+  starting(detail: string): void {
+    if (this.tty) this.stream.write(`\r\x1b[2K${this.label} 0/${this.total}  ${detail}`);
+  }
+
+  /** Erases an unfinished bar, so that an error message stands on its own line. */
+  clear(): void {
+    if (this.tty) this.stream.write("\r\x1b[2K");
   }
 }
 
