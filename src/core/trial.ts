@@ -2,8 +2,9 @@ import { z } from "zod";
 import { SafetyStopSchema, VerificationSchema } from "./env.js";
 
 /**
- * How a trial ended, as a discriminated union: the verifier's verdict, a safety stop, or a policy failure.
- * Every kind is a final, recorded outcome; only "success" counts as a success.
+ * How a trial ended, as a discriminated union: the verifier's verdict, a safety stop, a policy failure, or an
+ * interruption (the station faulted or crashed mid-trial). Every kind is kept. Only "success" counts as a success;
+ * "interrupted" counts as neither success nor failure, and its seed is run again (see `counted`).
  */
 export const TrialOutcomeSchema = z.discriminatedUnion("kind", [
   z.object({ kind: z.literal("success"), score: z.number().nullable() }),
@@ -15,10 +16,22 @@ export const TrialOutcomeSchema = z.discriminatedUnion("kind", [
     reason: z.string(), // e.g. "policy did not answer within 200 ms at step 12"
     error: z.enum(["threw", "deadline", "memory", "load", "bad-action"]),
   }),
+  z.object({
+    kind: z.literal("interrupted"),
+    score: z.null(),
+    reason: z.string(), // e.g. "station sim-2 stopped answering GET /status for 5000 ms"
+  }),
 ]);
 export type TrialOutcome = z.infer<typeof TrialOutcomeSchema>;
 
-export const TerminationSchema = z.enum(["terminated", "truncated", "max_steps", "safety", "policy-error"]);
+export const TerminationSchema = z.enum([
+  "terminated",
+  "truncated",
+  "max_steps",
+  "safety",
+  "policy-error",
+  "interrupted",
+]);
 export type Termination = z.infer<typeof TerminationSchema>;
 
 /** result.json of one trial directory. */
@@ -31,13 +44,23 @@ export const TrialResultSchema = z.object({
   evalFingerprint: z.string(), // sha256 of the task's evaluation side
   policy: z.object({ name: z.string(), path: z.string().nullable(), sha256: z.string() }),
   envStack: z.string(), // wrapper stack, e.g. "safety(clip-action(pusht@1))"
+  station: z.string().nullable(), // the station that ran it, e.g. "sim-0" or "http://127.0.0.1:8203"
+  attempt: z.number().int().positive().default(1), // 1, or k + 1 when this seed was interrupted k times before
   outcome: TrialOutcomeSchema,
   success: z.boolean(), // outcome.kind === "success"
+  counted: z.boolean().default(true), // false only for "interrupted": excluded from every statistic
   steps: z.number().int().nonnegative(),
   totalReward: z.number(),
   maxReward: z.number(), // Diffusion Policy's per-episode score
   termination: TerminationSchema,
   verification: VerificationSchema,
+  /**
+   * In-context tries within this one episode (ENPIRE's pass@k): after a failed try the episode goes on from the
+   * state the failure left, without a reset. One entry when retries are off.
+   */
+  tries: z
+    .array(z.object({ steps: z.number().int().nonnegative(), success: z.boolean(), maxReward: z.number() }))
+    .default([]),
   startedAt: z.string(), // ISO 8601
   elapsedMs: z.number().nonnegative(),
   video: z.string().nullable(), // file name inside the trial directory
@@ -61,5 +84,7 @@ export const TrialEventSchema = z.discriminatedUnion("event", [
   z.object({ event: z.literal("log"), t: z.number(), index: z.number().int(), lines: z.array(z.string()) }),
   z.object({ event: z.literal("policy-error"), t: z.number(), index: z.number().int(), reason: z.string() }),
   z.object({ event: z.literal("verify"), t: z.number(), verification: VerificationSchema }),
+  // a new in-context try begins after a failed one, from the state it left (no reset)
+  z.object({ event: z.literal("retry"), t: z.number(), try: z.number().int().positive(), step: z.number().int() }),
 ]);
 export type TrialEvent = z.infer<typeof TrialEventSchema>;

@@ -21,6 +21,11 @@ export interface TrialOptions {
   sink?: TrialSink;
   /** Side of the square frames handed to sink.frame, px. */
   frameSize?: number;
+  /**
+   * In-context tries (ENPIRE's pass@k): after a try fails by running out of its maxSteps, the policy is reset
+   * and tries again from the state the failure left, without an env reset, up to this many tries. Default 1.
+   */
+  tries?: number;
 }
 
 export interface TrialRecord {
@@ -31,6 +36,8 @@ export interface TrialRecord {
   maxReward: number;
   termination: Termination;
   verification: Verification;
+  /** One entry per in-context try (see TrialOptions.tries). */
+  tries: { steps: number; success: boolean; maxReward: number }[];
   elapsedMs: number;
 }
 
@@ -50,57 +57,72 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
   sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseObservation(observation) });
   if (wantFrames) await sink.frame!(env.render!(frameSize));
 
-  let steps = 0;
+  let steps = 0; // over the whole episode, all tries
   let totalReward = 0;
   let maxReward = 0;
   let termination: Termination = "max_steps";
   let policyFailure: { reason: string; error: PolicyError["kind"] } | undefined;
   let stop: SafetyStop | undefined;
+  const tries: TrialRecord["tries"] = [];
+  const maxTries = Math.max(1, opts.tries ?? 1);
+  let verification: Verification;
 
-  while (steps < opts.maxSteps) {
-    let action: A;
-    try {
-      action = await policy.act(observation);
-    } catch (err) {
-      const e = err instanceof PolicyError ? err : new PolicyError(errorMessage(err), "threw", { cause: err });
-      policyFailure = { reason: `${e.message} (at step ${steps})`, error: e.kind };
-      sink?.event({ event: "policy-error", t: now(), index: steps, reason: policyFailure.reason });
-      termination = "policy-error";
-      break;
+  for (;;) {
+    const tryStart = steps;
+    let tryMaxReward = 0;
+    termination = "max_steps";
+    while (steps - tryStart < opts.maxSteps) {
+      let action: A;
+      try {
+        action = await policy.act(observation);
+      } catch (err) {
+        const e = err instanceof PolicyError ? err : new PolicyError(errorMessage(err), "threw", { cause: err });
+        policyFailure = { reason: `${e.message} (at step ${steps})`, error: e.kind };
+        sink?.event({ event: "policy-error", t: now(), index: steps, reason: policyFailure.reason });
+        termination = "policy-error";
+        break;
+      }
+      const result = env.step(action);
+      observation = result.observation;
+      totalReward += result.reward;
+      maxReward = steps === 0 ? result.reward : Math.max(maxReward, result.reward);
+      tryMaxReward = steps === tryStart ? result.reward : Math.max(tryMaxReward, result.reward);
+      sink?.event({
+        event: "step",
+        t: now(),
+        index: steps,
+        action: summariseObservation(action),
+        reward: result.reward,
+        terminated: result.terminated,
+        truncated: result.truncated,
+        observation: summariseObservation(observation),
+        info: result.info,
+      });
+      steps++;
+      if (wantFrames) await sink.frame!(env.render!(frameSize));
+      if (result.info.safety) {
+        stop = result.info.safety;
+        termination = "safety";
+        break;
+      }
+      if (result.terminated) {
+        termination = "terminated";
+        break;
+      }
+      if (result.truncated) {
+        termination = "truncated";
+        break;
+      }
     }
-    const result = env.step(action);
-    observation = result.observation;
-    totalReward += result.reward;
-    maxReward = steps === 0 ? result.reward : Math.max(maxReward, result.reward);
-    sink?.event({
-      event: "step",
-      t: now(),
-      index: steps,
-      action: summariseObservation(action),
-      reward: result.reward,
-      terminated: result.terminated,
-      truncated: result.truncated,
-      observation: summariseObservation(observation),
-      info: result.info,
-    });
-    steps++;
-    if (wantFrames) await sink.frame!(env.render!(frameSize));
-    if (result.info.safety) {
-      stop = result.info.safety;
-      termination = "safety";
-      break;
-    }
-    if (result.terminated) {
-      termination = "terminated";
-      break;
-    }
-    if (result.truncated) {
-      termination = "truncated";
-      break;
-    }
+    verification = env.verify();
+    tries.push({ steps: steps - tryStart, success: verification.success, maxReward: tryMaxReward });
+    // Another in-context try only after a plain failure (out of steps or truncated), from the state it left.
+    const retryable = (termination === "max_steps" || termination === "truncated") && !verification.success;
+    if (!retryable || tries.length >= maxTries) break;
+    sink?.event({ event: "retry", t: now(), try: tries.length + 1, step: steps });
+    await policy.reset();
   }
 
-  const verification = env.verify();
   sink?.event({ event: "verify", t: now(), verification });
   const score = verification.score;
   let outcome: TrialOutcome;
@@ -112,7 +134,8 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
     outcome = { kind: "success", score };
   } else {
     const why = verification.reason ?? "the verifier did not report success";
-    outcome = { kind: "failure", score, reason: termination === "max_steps" ? `${why} after ${steps} steps` : why };
+    const after = tries.length > 1 ? ` after ${tries.length} tries, ${steps} steps` : ` after ${steps} steps`;
+    outcome = { kind: "failure", score, reason: termination === "max_steps" ? `${why}${after}` : why };
   }
   return {
     outcome,
@@ -122,6 +145,7 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
     maxReward,
     termination,
     verification,
+    tries,
     elapsedMs: performance.now() - t0,
   };
 }

@@ -29,6 +29,10 @@ function result(runId: string, index: number, success: boolean): TrialResult {
     evalFingerprint: "f".repeat(64),
     policy: { name: "p", path: "/x/p.ts", sha256: "a".repeat(64) },
     envStack: "safety(clip-action(pusht@1))",
+    station: "sim-0",
+    attempt: 1,
+    counted: true,
+    tries: [{ steps: 10, success, maxReward: success ? 1 : 0.5 }],
     outcome: success
       ? { kind: "success", score: 1 }
       : { kind: "failure", score: 0.5, reason: "coverage 0.475 <= 0.95" },

@@ -23,6 +23,8 @@ export interface PolicyBundle {
   sha256: string;
   /** Maps the bundle's stack frames back to the policy's files. */
   map: BundleMap;
+  /** The same map as plain data (see PolicyBundleData). */
+  mapJson: { mappings: string; sources: string[] };
 }
 
 /**
@@ -66,7 +68,41 @@ export async function bundlePolicy(file: string): Promise<PolicyBundle> {
     sources?: string[];
   };
   const shown = (rawMap.sources ?? []).map((s) => path.relative(process.cwd(), path.resolve(dir, s)));
-  return { path: entry, source, code, sha256: sha256(code), map: new BundleMap(rawMap.mappings ?? "", shown) };
+  return {
+    path: entry,
+    source,
+    code,
+    sha256: sha256(code),
+    map: new BundleMap(rawMap.mappings ?? "", shown),
+    mapJson: { mappings: rawMap.mappings ?? "", sources: shown },
+  };
+}
+
+/**
+ * A bundle as plain data, to send to another thread, process or machine (a station) and rebuild there with
+ * `bundleFromData`. The code's sha256 is checked on arrival.
+ */
+export interface PolicyBundleData {
+  path: string;
+  source: string;
+  code: string;
+  sha256: string;
+  map: { mappings: string; sources: string[] };
+}
+
+export function bundleToData(bundle: PolicyBundle): PolicyBundleData {
+  const { path: p, source, code, sha256: hash, mapJson } = bundle;
+  return { path: p, source, code, sha256: hash, map: mapJson };
+}
+
+export function bundleFromData(data: PolicyBundleData): PolicyBundle {
+  if (sha256(data.code) !== data.sha256) {
+    throw new PolicyError(
+      `policy bundle for "${data.path}" does not match its sha256; it was changed in transit`,
+      "load",
+    );
+  }
+  return { ...data, map: new BundleMap(data.map.mappings, data.map.sources), mapJson: data.map };
 }
 
 async function readPolicyFile(file: string, entry: string): Promise<string> {

@@ -1,0 +1,149 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { Env } from "../core/env.js";
+import { InvalidInputError } from "../core/errors.js";
+import { policyContext } from "../core/policy.js";
+import type { TrialEvent } from "../core/trial.js";
+import { evalFingerprint, makeEnv } from "../env/registry.js";
+import { withSafety, withStepDeadline } from "../env/wrappers/index.js";
+import { bundleFromData } from "../policy/sandbox/bundle.js";
+import { SandboxedPolicy } from "../policy/sandbox/sandbox.js";
+import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+import { runTrial } from "./runner.js";
+import { VideoWriter } from "./video.js";
+
+/**
+ * Runs trial jobs on this machine: the part of a station that is the same everywhere (a worker thread, an HTTP
+ * station, a queue worker). It keeps one task env per (task, observation type) and one sandbox per policy hash
+ * between jobs, so consecutive trials of a run pay no start-up cost.
+ */
+export class TrialExecutor {
+  private env: { key: string; env: Env<unknown, unknown> } | undefined;
+  private policy: { sha256: string; policy: SandboxedPolicy<unknown, unknown> } | undefined;
+
+  constructor(
+    readonly stationId: string,
+    /** "rgb24": hand frames back for the recorder to encode; "mp4": encode here (remote stations). */
+    private readonly videoFormat: "rgb24" | "mp4" = "rgb24",
+  ) {}
+
+  async run(job: TrialJob): Promise<{ output: TrialOutput; video: TrialVideo | null }> {
+    const fingerprint = evalFingerprint(job.task.id);
+    if (fingerprint !== job.evalFingerprint) {
+      throw new InvalidInputError(
+        `station ${this.stationId} runs ${job.task.id} with evaluation fingerprint ${fingerprint.slice(0, 12)}, ` +
+          `but the job was made for ${job.evalFingerprint.slice(0, 12)}; update the station or the dispatcher`,
+      );
+    }
+    const env = this.envFor(job);
+    const safeEnv = withSafety(env, job.safety ?? undefined);
+    const sandboxed = await this.policyFor(job, env);
+    const policy = withStepDeadline(sandboxed, { stepDeadlineMs: job.stepDeadlineMs + 250 });
+
+    const events: TrialEvent[] = [];
+    const frames: Uint8Array[] = [];
+    let stepIndex = 0;
+    const startedAt = new Date().toISOString();
+    const record = await runTrial(safeEnv, policy, {
+      seed: job.seed,
+      maxSteps: job.maxSteps,
+      tries: job.tries,
+      frameSize: job.video?.size,
+      sink: {
+        event(e) {
+          events.push(e);
+          if (e.event === "step") stepIndex = e.index + 1;
+          const lines = sandboxed.drainLogs();
+          if (lines.length) events.push({ event: "log", t: "t" in e ? e.t : 0, index: stepIndex, lines });
+        },
+        frame: job.video
+          ? async (rgb) => {
+              frames.push(rgb);
+            }
+          : undefined,
+      },
+    });
+    if (record.outcome.kind === "policy-error" && record.outcome.error !== "threw") {
+      // out of memory (the isolate is gone) or stopped mid-computation: start the next trial from a fresh sandbox
+      await this.policy?.policy.close();
+      this.policy = undefined;
+    }
+    const output: TrialOutput = {
+      schema: "enpire.trial-output/1",
+      runId: job.runId,
+      index: job.index,
+      seed: job.seed,
+      attempt: job.attempt,
+      station: this.stationId,
+      envStack: safeEnv.name,
+      startedAt,
+      elapsedMs: record.elapsedMs,
+      outcome: record.outcome,
+      success: record.success,
+      steps: record.steps,
+      totalReward: record.totalReward,
+      maxReward: record.maxReward,
+      termination: record.termination,
+      verification: record.verification,
+      tries: record.tries,
+      events,
+    };
+    if (!job.video || frames.length === 0) return { output, video: null };
+    const { size, fps } = job.video;
+    if (this.videoFormat === "rgb24")
+      return { output, video: { format: "rgb24", width: size, height: size, fps, frames } };
+    return { output, video: { format: "mp4", bytes: await encodeMp4(frames, size, fps) } };
+  }
+
+  async close(): Promise<void> {
+    await this.policy?.policy.close();
+    this.env?.env.close();
+    this.policy = undefined;
+    this.env = undefined;
+  }
+
+  private envFor(job: TrialJob): Env<unknown, unknown> {
+    const key = `${job.task.id}@${job.task.version}/${job.obsType ?? ""}`;
+    if (this.env?.key !== key) {
+      this.env?.env.close();
+      const env = makeEnv(job.task.id, { obsType: job.obsType ?? undefined });
+      if (env.spec.version !== job.task.version) {
+        env.close();
+        throw new InvalidInputError(
+          `station ${this.stationId} has ${job.task.id}@${env.spec.version}, the job asks for version ${job.task.version}`,
+        );
+      }
+      this.env = { key, env };
+    }
+    return this.env.env;
+  }
+
+  private async policyFor(job: TrialJob, env: Env<unknown, unknown>): Promise<SandboxedPolicy<unknown, unknown>> {
+    if (this.policy?.sha256 !== job.policy.sha256) {
+      await this.policy?.policy.close();
+      this.policy = undefined;
+      const bundle = bundleFromData(job.policy);
+      const policy = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
+        name: job.policy.name,
+        stepDeadlineMs: job.stepDeadlineMs,
+        memoryLimitMb: job.memoryLimitMb,
+      });
+      this.policy = { sha256: job.policy.sha256, policy };
+    }
+    return this.policy.policy;
+  }
+}
+
+async function encodeMp4(frames: Uint8Array[], size: number, fps: number): Promise<Uint8Array> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-video-"));
+  try {
+    const file = path.join(dir, "video.mp4");
+    const writer = await VideoWriter.open(file, { width: size, height: size, fps });
+    for (const f of frames) await writer.write(f);
+    await writer.close();
+    return new Uint8Array(fs.readFileSync(file));
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,43 @@
+import { EnpireError } from "../core/errors.js";
+import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+
+/**
+ * A station is one robot, simulated or real, with its own reset and verifier. The fleet scheduler hands it one
+ * trial job at a time. Health states follow ENPIRE's stations: idle (ready), running (a trial), resetting (between
+ * trials, or retrying a failed reset), faulted (out of service after repeated failures; its work goes to others),
+ * offline (unreachable).
+ */
+export type StationHealth = "idle" | "running" | "resetting" | "faulted" | "offline";
+
+export interface StationStatus {
+  id: string;
+  kind: "thread" | "in-process" | "http" | "queue";
+  health: StationHealth;
+  detail: string | null; // e.g. the current run and trial, or why it faulted
+}
+
+export interface Station {
+  readonly id: string; // unique in a fleet, e.g. "sim-0", "http://10.0.0.5:8203"
+  status(): StationStatus;
+  /**
+   * Runs one trial job to its end and returns the record. Throws StationFaultError when the station failed (a
+   * crash, a reset that failed every retry, no answer): the trial is then recorded as interrupted and its seed runs
+   * again elsewhere. A policy error or a safety stop is not a fault: it is a normal, final outcome in the output.
+   */
+  run(job: TrialJob, signal?: AbortSignal): Promise<{ output: TrialOutput; video: TrialVideo | null }>;
+  close(): Promise<void>;
+}
+
+/** The station could not complete the trial; the trial is interrupted, not failed, and is re-run elsewhere. */
+export class StationFaultError extends EnpireError {
+  override readonly retryable = true;
+  constructor(
+    readonly station: string,
+    message: string,
+    /** true when the station should be taken out of service (faulted/offline) rather than used again */
+    readonly fatal: boolean,
+    options?: { cause?: unknown },
+  ) {
+    super(`station ${station}: ${message}`, options);
+  }
+}
