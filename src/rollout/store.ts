@@ -3,8 +3,9 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
-import { InvalidInputError } from "../core/errors.js";
+import { EnpireError, InvalidInputError } from "../core/errors.js";
 import { type TrialEvent, type TrialResult, TrialResultSchema } from "../core/trial.js";
+import { appendLedgerEntry, appendLedgerEntryAsync, readLedger, repairTornTail } from "./ledger.js";
 
 /**
  * The run store: one directory per run and per trial on disk, indexed in SQLite.
@@ -13,9 +14,14 @@ import { type TrialEvent, type TrialResult, TrialResultSchema } from "../core/tr
  *   <root>/runs/<runId>/run.json           what was run: task, evaluation fingerprint, policy, options
  *   <root>/runs/<runId>/policy/<file>      the policy's source as it ran
  *   <root>/runs/<runId>/trials/<00000-seed-100000>/{events.jsonl,result.json,video.mp4}
+ *   <root>/runs/<runId>/ledger.jsonl       the hash-chained ledger of committed trials (ledger.ts)
  *
- * A trial is written into a hidden temporary directory and renamed into place only when complete, so a crash
- * never leaves a half-written trial that counts. Nothing is overwritten: a new run is a new directory.
+ * A trial is written into a hidden temporary directory and renamed into place only when complete, then appended to
+ * the ledger, then indexed; so a crash never leaves a half-written trial that counts. Nothing is overwritten: a new
+ * run is a new directory, and a trial index is never used twice in a run (see nextTrialIndex).
+ *
+ * Every trial is kept, interrupted ones included (a station fault, or this process stopping mid-trial); only trials
+ * with `counted` enter a run's totals.
  */
 
 export const RunManifestSchema = z.object({
@@ -47,9 +53,10 @@ export interface RunRow {
   episodes: number;
   seedStart: number;
   dir: string;
-  trials: number;
+  trials: number; // counted trials only: interrupted ones are kept and listed but never counted
   successes: number;
-  meanMaxReward: number | null;
+  meanMaxReward: number | null; // over counted trials
+  interrupted: number; // trials kept but not counted
   note: string | null;
 }
 
@@ -57,6 +64,10 @@ export interface TrialRow {
   runId: string;
   index: number;
   seed: number;
+  station: string | null; // the station that ran it, e.g. "sim-0"
+  attempt: number; // 1, or k + 1 when this seed was interrupted k times before
+  counted: boolean; // false only for an interrupted trial
+  startedAt: string; // ISO 8601
   success: boolean;
   outcomeKind: string;
   reason: string | null;
@@ -69,6 +80,13 @@ export interface TrialRow {
   dir: string;
   video: string | null;
 }
+
+/**
+ * The index's schema version, kept in SQLite's user_version. 1: the first store (no version set, no station,
+ * attempt, counted or started_at columns); 2: those columns. A version-1 index is migrated on open (old trials were
+ * all counted first attempts); an index from a newer enpire is refused.
+ */
+export const STORE_SCHEMA_VERSION = 2;
 
 const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS runs (
@@ -92,6 +110,10 @@ CREATE TABLE IF NOT EXISTS trials (
   run_id TEXT NOT NULL REFERENCES runs(id),
   idx INTEGER NOT NULL,
   seed INTEGER NOT NULL,
+  station TEXT,
+  attempt INTEGER NOT NULL,
+  counted INTEGER NOT NULL,
+  started_at TEXT NOT NULL,
   success INTEGER NOT NULL,
   outcome_kind TEXT NOT NULL,
   reason TEXT,
@@ -107,6 +129,34 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 `;
 
+const MIGRATE_1_TO_2 = `
+ALTER TABLE trials ADD COLUMN station TEXT;
+ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE trials ADD COLUMN counted INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE trials ADD COLUMN started_at TEXT NOT NULL DEFAULT '';
+`;
+
+/** The index was written by a newer enpire than this one; nothing in it is changed. */
+export class StoreVersionError extends EnpireError {
+  constructor(
+    readonly file: string,
+    readonly version: number,
+  ) {
+    super(
+      `the run index ${file} has schema version ${version}, newer than this enpire's ${STORE_SCHEMA_VERSION}; ` +
+        "upgrade enpire, or point --store (or $ENPIRE_HOME) at another directory",
+    );
+  }
+}
+
+/** A trial's directory name: its index, zero-padded, and its seed. */
+export function trialDirName(index: number, seed: number): string {
+  return `${String(index).padStart(5, "0")}-seed-${seed}`;
+}
+
+/** `00003-seed-100003`, or a hidden `.tmp-00003-seed-100003-a1b2c3` one: its index and seed. */
+const TRIAL_DIR = /^(?:\.tmp-)?(\d+)-seed-(\d+)(?:-[0-9a-f]+)?$/;
+
 /** The default store root: $ENPIRE_HOME, else .enpire in the working directory. */
 export function defaultStoreRoot(): string {
   return process.env.ENPIRE_HOME ?? path.resolve(".enpire");
@@ -121,10 +171,19 @@ export class RunStore {
   /** Opens (creating if needed) the store at `root`, and indexes trials that a crashed run left unindexed. */
   static open(root: string = defaultStoreRoot()): RunStore {
     fs.mkdirSync(path.join(root, "runs"), { recursive: true });
-    const db = new Database(path.join(root, "enpire.db"));
+    const file = path.join(root, "enpire.db");
+    const db = new Database(file);
     db.pragma("journal_mode = WAL");
+    // the trial directories and the ledger are fsynced and are the record; an index row lost to a power cut is
+    // rebuilt from them on the next open (the run is still marked running then), so the WAL need not be fsynced
+    db.pragma("synchronous = NORMAL");
     db.pragma("busy_timeout = 5000");
-    db.exec(SCHEMA_SQL);
+    try {
+      migrate(db, file);
+    } catch (err) {
+      db.close();
+      throw err;
+    }
     const store = new RunStore(root, db);
     store.recoverAbandonedRuns();
     return store;
@@ -178,14 +237,57 @@ export class RunStore {
     return { id, dir, manifest };
   }
 
-  /** Starts writing one trial into a temporary directory; `commit` makes it visible and indexed atomically. */
+  /**
+   * Starts writing one trial into a hidden temporary directory; `commit` renames it into place, appends it to the
+   * ledger and indexes it. Use `nextTrialIndex` for the index: it is never one already used in the run.
+   */
   beginTrial(runId: string, index: number, seed: number): TrialWriter {
     const run = this.requireRun(runId);
-    const trialsDir = path.join(this.root, run.dir, "trials");
-    const name = `${String(index).padStart(5, "0")}-seed-${seed}`;
-    const tmp = path.join(trialsDir, `.tmp-${name}-${randomBytes(3).toString("hex")}`);
+    const runDir = path.join(this.root, run.dir);
+    const name = trialDirName(index, seed);
+    const tmp = path.join(runDir, "trials", `.tmp-${name}-${randomBytes(3).toString("hex")}`);
     fs.mkdirSync(tmp);
-    return new TrialWriter(this, tmp, path.join(trialsDir, name));
+    return new TrialWriter(this, runDir, tmp, path.join(runDir, "trials", name));
+  }
+
+  /**
+   * The index for the run's next trial: one more than the largest used so far, counting indexed trials, committed
+   * directories and hidden half-written ones, so that an index is never used twice (not even after a crash).
+   */
+  nextTrialIndex(runId: string): number {
+    const run = this.requireRun(runId);
+    const row = this.db.prepare("SELECT MAX(idx) AS m FROM trials WHERE run_id = ?").get(run.id) as {
+      m: number | null;
+    };
+    let max = row.m ?? -1;
+    const trialsDir = path.join(this.root, run.dir, "trials");
+    for (const name of fs.existsSync(trialsDir) ? fs.readdirSync(trialsDir) : []) {
+      const m = TRIAL_DIR.exec(name);
+      if (m) max = Math.max(max, Number(m[1]));
+    }
+    return max + 1;
+  }
+
+  /** Whether the run has a trial indexed at `index`. */
+  hasTrial(runId: string, index: number): boolean {
+    return this.db.prepare("SELECT 1 FROM trials WHERE run_id = ? AND idx = ?").get(runId, index) !== undefined;
+  }
+
+  /**
+   * Marks a stopped run as running again in this process (for `enpire run --resume`). Refused while another live
+   * process runs it. Its trials are untouched: a crashed run's half-written trial was already recorded as
+   * interrupted when the store was opened.
+   */
+  markResumed(runId: string): RunRow {
+    const run = this.getRun(runId);
+    const owner = this.db.prepare("SELECT pid FROM runs WHERE id = ?").get(run.id) as { pid: number | null };
+    if (run.status === "running" && owner.pid !== null && owner.pid !== process.pid && processAlive(owner.pid)) {
+      throw new InvalidInputError(`run ${run.id} is still running in process ${owner.pid}; stop it before resuming`);
+    }
+    this.db
+      .prepare("UPDATE runs SET status = 'running', finished_at = NULL, note = NULL, pid = ? WHERE id = ?")
+      .run(process.pid, run.id);
+    return this.requireRun(run.id);
   }
 
   /** @internal Indexes a committed trial. */
@@ -194,6 +296,10 @@ export class RunStore {
       runId: result.runId,
       index: result.index,
       seed: result.seed,
+      station: result.station,
+      attempt: result.attempt,
+      counted: result.counted,
+      startedAt: result.startedAt,
       success: result.success,
       outcomeKind: result.outcome.kind,
       reason: result.outcome.kind === "success" ? null : result.outcome.reason,
@@ -208,13 +314,18 @@ export class RunStore {
     };
     this.db
       .prepare(
-        `INSERT INTO trials (run_id, idx, seed, success, outcome_kind, reason, score, max_reward, total_reward, steps,
-           termination, elapsed_ms, dir, video) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO trials (run_id, idx, seed, station, attempt, counted, started_at, success, outcome_kind, reason,
+           score, max_reward, total_reward, steps, termination, elapsed_ms, dir, video)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
       .run(
         row.runId,
         row.index,
         row.seed,
+        row.station,
+        row.attempt,
+        row.counted ? 1 : 0,
+        row.startedAt,
         row.success ? 1 : 0,
         row.outcomeKind,
         row.reason,
@@ -264,30 +375,19 @@ export class RunStore {
     return rows[0];
   }
 
-  trials(runId: string, filter: { failedOnly?: boolean } = {}): TrialRow[] {
-    const where = filter.failedOnly ? "AND success = 0" : "";
+  /**
+   * A run's trials in index order, interrupted ones included (filter on `counted` for statistics).
+   * `failedOnly`: counted trials that did not succeed. `countedOnly`: leave interrupted trials out.
+   */
+  trials(runId: string, filter: { failedOnly?: boolean; countedOnly?: boolean } = {}): TrialRow[] {
+    const where = [
+      filter.failedOnly ? "AND success = 0 AND counted = 1" : "",
+      filter.countedOnly ? "AND counted = 1" : "",
+    ];
     return this.db
-      .prepare(`SELECT * FROM trials WHERE run_id = ? ${where} ORDER BY idx`)
+      .prepare(`SELECT * FROM trials WHERE run_id = ? ${where.join(" ")} ORDER BY idx`)
       .all(runId)
-      .map((r) => {
-        const row = r as Record<string, unknown>;
-        return {
-          runId: row.run_id as string,
-          index: row.idx as number,
-          seed: row.seed as number,
-          success: row.success === 1,
-          outcomeKind: row.outcome_kind as string,
-          reason: row.reason as string | null,
-          score: row.score as number | null,
-          maxReward: row.max_reward as number,
-          totalReward: row.total_reward as number,
-          steps: row.steps as number,
-          termination: row.termination as string,
-          elapsedMs: row.elapsed_ms as number,
-          dir: row.dir as string,
-          video: row.video as string | null,
-        };
-      });
+      .map(toTrialRow);
   }
 
   /** Absolute path of a store-relative directory. */
@@ -302,8 +402,9 @@ export class RunStore {
   }
 
   /**
-   * A run still marked "running" whose process is gone crashed. Its committed trial directories are kept: any that
-   * were renamed into place but not yet indexed are indexed now, and the run is marked interrupted.
+   * A run still marked "running" whose process is gone crashed. Everything it left is kept: trials renamed into
+   * place but not yet in the ledger or the index are added to both; each hidden half-written trial is recorded as
+   * interrupted ("the process stopped mid-trial") with whatever events it had; then the run is marked interrupted.
    */
   private recoverAbandonedRuns(): void {
     const stale = this.db.prepare("SELECT id, dir, pid FROM runs WHERE status = 'running'").all() as {
@@ -313,26 +414,126 @@ export class RunStore {
     }[];
     for (const run of stale) {
       if (run.pid !== null && processAlive(run.pid)) continue;
-      const known = new Set(
-        (this.db.prepare("SELECT dir FROM trials WHERE run_id = ?").all(run.id) as { dir: string }[]).map((r) => r.dir),
-      );
-      const trialsDir = path.join(this.root, run.dir, "trials");
-      const names = fs.existsSync(trialsDir) ? fs.readdirSync(trialsDir) : [];
+      const runDir = path.join(this.root, run.dir);
+      const trialsDir = path.join(runDir, "trials");
+      repairTornTail(runDir);
+      const inLedger = new Set(readLedger(runDir).map((e) => e.index));
+      const names = (fs.existsSync(trialsDir) ? fs.readdirSync(trialsDir) : []).sort();
+
+      // 1. committed (renamed into place) but not yet in the ledger or the index
       for (const name of names) {
-        if (name.startsWith(".")) continue; // an unfinished trial: never counted
-        const rel = path.join(run.dir, "trials", name);
-        if (known.has(rel)) continue;
-        const file = path.join(this.root, rel, "result.json");
+        if (name.startsWith(".")) continue;
+        const dir = path.join(trialsDir, name);
+        const file = path.join(dir, "result.json");
         if (!fs.existsSync(file)) continue;
-        this.indexTrial(TrialResultSchema.parse(JSON.parse(fs.readFileSync(file, "utf8"))), path.join(this.root, rel));
+        const result = TrialResultSchema.parse(JSON.parse(fs.readFileSync(file, "utf8")));
+        if (this.hasTrial(run.id, result.index)) continue; // indexed, so already in the ledger: it is written first
+        if (!inLedger.has(result.index)) appendLedgerEntry(runDir, dir, result);
+        this.indexTrial(result, dir);
+      }
+
+      // 2. half-written: recorded as interrupted, in index order. A trial may have left two hidden directories (a
+      //    marker made when its station started, and the recorder's); the one holding the most events is kept.
+      const partial = new Map<number, { name: string; seed: number; size: number }[]>();
+      for (const name of names) {
+        const m = TRIAL_DIR.exec(name);
+        if (!name.startsWith(".tmp-") || !m) continue;
+        const events = path.join(trialsDir, name, "events.jsonl");
+        const size = fs.existsSync(events) ? fs.statSync(events).size : 0;
+        const index = Number(m[1]);
+        partial.set(index, [...(partial.get(index) ?? []), { name, seed: Number(m[2]), size }]);
+      }
+      for (const index of [...partial.keys()].sort((a, b) => a - b)) {
+        const [best, ...rest] = partial.get(index)!.sort((a, b) => b.size - a.size);
+        for (const other of rest) removeIfEmpty(path.join(trialsDir, other.name));
+        const finalDir = path.join(trialsDir, trialDirName(index, best.seed));
+        // a leftover of a trial already committed (or of a commit refused because its index was taken)
+        if (this.hasTrial(run.id, index) || fs.existsSync(finalDir)) {
+          removeIfEmpty(path.join(trialsDir, best.name));
+          continue;
+        }
+        const writer = new TrialWriter(this, runDir, path.join(trialsDir, best.name), finalDir);
+        writer.commit(this.interruptedResult(run.id, writer.tmpDir, index, best.seed));
       }
       this.finishRun(run.id, "interrupted", "the process running it stopped before the run finished");
     }
   }
+
+  /** The result of a trial this process's predecessor left half-written: what its events say, marked interrupted. */
+  private interruptedResult(runId: string, tmpDir: string, index: number, seed: number): TrialResult {
+    const manifest = RunManifestSchema.parse(
+      JSON.parse(fs.readFileSync(path.join(this.root, this.requireRun(runId).dir, "run.json"), "utf8")),
+    );
+    let steps = 0;
+    let totalReward = 0;
+    let maxReward = 0;
+    let lastT = 0;
+    const eventsFile = path.join(tmpDir, "events.jsonl");
+    const text = fs.existsSync(eventsFile) ? fs.readFileSync(eventsFile, "utf8") : "";
+    for (const line of text.split("\n")) {
+      let e: { event?: unknown; reward?: unknown; t?: unknown };
+      try {
+        e = JSON.parse(line);
+      } catch {
+        continue; // an empty or torn line
+      }
+      if (typeof e.t === "number") lastT = Math.max(lastT, e.t);
+      if (e.event !== "step" || typeof e.reward !== "number") continue;
+      maxReward = steps === 0 ? e.reward : Math.max(maxReward, e.reward);
+      totalReward += e.reward;
+      steps++;
+    }
+    const earlier = this.trials(runId).filter((t) => t.seed === seed && t.index < index).length;
+    const reason = "the process stopped mid-trial";
+    return {
+      schema: "enpire.trial-result/1",
+      runId,
+      index,
+      seed,
+      task: manifest.task,
+      evalFingerprint: manifest.evalFingerprint,
+      policy: manifest.policy,
+      envStack: typeof manifest.options.envStack === "string" ? manifest.options.envStack : "unknown",
+      station: null,
+      attempt: earlier + 1,
+      outcome: { kind: "interrupted", score: null, reason },
+      success: false,
+      counted: false,
+      steps,
+      totalReward,
+      maxReward,
+      termination: "interrupted",
+      verification: { success: false, score: null, reason, metrics: {} },
+      tries: [],
+      startedAt: fs.statSync(tmpDir).birthtime.toISOString(),
+      elapsedMs: lastT,
+      video: null,
+    };
+  }
 }
 
-const RUN_SELECT = `SELECT r.*, COUNT(t.idx) AS n_trials, COALESCE(SUM(t.success), 0) AS n_success,
-  AVG(t.max_reward) AS mean_max_reward FROM runs r LEFT JOIN trials t ON t.run_id = r.id`;
+const RUN_SELECT = `SELECT r.*, COALESCE(SUM(t.counted), 0) AS n_trials,
+  COALESCE(SUM(t.success * t.counted), 0) AS n_success,
+  AVG(CASE WHEN t.counted = 1 THEN t.max_reward END) AS mean_max_reward,
+  COALESCE(SUM(1 - t.counted), 0) AS n_interrupted
+  FROM runs r LEFT JOIN trials t ON t.run_id = r.id`;
+
+function migrate(db: Database.Database, file: string): void {
+  const version = db.pragma("user_version", { simple: true }) as number;
+  if (version > STORE_SCHEMA_VERSION) throw new StoreVersionError(file, version);
+  if (version === STORE_SCHEMA_VERSION) return;
+  const hasTrials = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'trials'").get();
+  db.transaction(() => {
+    if (hasTrials) {
+      // version 1 had no user_version; every trial it recorded was a counted first attempt
+      db.exec(MIGRATE_1_TO_2);
+      db.exec("UPDATE trials SET started_at = (SELECT created_at FROM runs WHERE runs.id = trials.run_id)");
+    } else {
+      db.exec(SCHEMA_SQL);
+    }
+    db.pragma(`user_version = ${STORE_SCHEMA_VERSION}`);
+  })();
+}
 
 function toRunRow(r: unknown): RunRow {
   const row = r as Record<string, unknown>;
@@ -353,7 +554,32 @@ function toRunRow(r: unknown): RunRow {
     trials: row.n_trials as number,
     successes: row.n_success as number,
     meanMaxReward: row.mean_max_reward as number | null,
+    interrupted: row.n_interrupted as number,
     note: row.note as string | null,
+  };
+}
+
+function toTrialRow(r: unknown): TrialRow {
+  const row = r as Record<string, unknown>;
+  return {
+    runId: row.run_id as string,
+    index: row.idx as number,
+    seed: row.seed as number,
+    station: row.station as string | null,
+    attempt: row.attempt as number,
+    counted: row.counted === 1,
+    startedAt: row.started_at as string,
+    success: row.success === 1,
+    outcomeKind: row.outcome_kind as string,
+    reason: row.reason as string | null,
+    score: row.score as number | null,
+    maxReward: row.max_reward as number,
+    totalReward: row.total_reward as number,
+    steps: row.steps as number,
+    termination: row.termination as string,
+    elapsedMs: row.elapsed_ms as number,
+    dir: row.dir as string,
+    video: row.video as string | null,
   };
 }
 
@@ -366,14 +592,35 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** Writes one trial's files into a temporary directory; `commit` renames it into place and indexes it. */
+/** Removes a directory that holds nothing (a marker); one with files is left for inspection. */
+function removeIfEmpty(dir: string): void {
+  if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
+}
+
+/** Fsyncs a directory, so a rename inside it survives a power loss. */
+function fsyncDir(dir: string): void {
+  const fd = fs.openSync(dir, "r");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/**
+ * Writes one trial's files into a hidden temporary directory; `commit` renames it into place, appends it to the
+ * run's ledger and indexes it, in that order, so that a crash at any point leaves either no trial or one that the
+ * next open completes.
+ */
 export class TrialWriter {
   private lines: string[] = [];
   private done = false;
+  private committing = false;
   private readonly eventsFile: string;
 
   constructor(
     private readonly store: RunStore,
+    private readonly runDir: string,
     readonly tmpDir: string,
     readonly finalDir: string,
   ) {
@@ -399,20 +646,75 @@ export class TrialWriter {
     this.lines = [];
   }
 
-  /** Validates and writes result.json, renames the directory into place, then indexes the trial. */
+  /**
+   * Validates and writes result.json, renames the directory into place, appends the trial to the ledger and indexes
+   * it. Refused, with nothing changed, when the run already has a trial at this index.
+   */
   commit(result: TrialResult): TrialRow {
-    if (this.done) throw new Error("trial already committed or aborted");
-    const parsed = TrialResultSchema.parse(result);
+    const parsed = this.check(result);
+    this.committing = true;
     this.flush();
     if (!fs.existsSync(this.eventsFile)) fs.writeFileSync(this.eventsFile, "");
-    const resultFile = path.join(this.tmpDir, "result.json");
-    const fd = fs.openSync(resultFile, "w");
+    syncFile(this.eventsFile);
+    if (parsed.video !== null) syncFile(path.join(this.tmpDir, parsed.video));
+    const fd = fs.openSync(path.join(this.tmpDir, "result.json"), "w");
     fs.writeSync(fd, `${JSON.stringify(parsed, null, 2)}\n`);
     fs.fsyncSync(fd);
     fs.closeSync(fd);
+    this.checkFree(parsed);
     fs.renameSync(this.tmpDir, this.finalDir); // the atomic step: before it the trial does not exist
+    fsyncDir(path.dirname(this.finalDir));
     this.done = true;
+    appendLedgerEntry(this.runDir, this.finalDir, parsed);
     return this.store.indexTrial(parsed, this.finalDir);
+  }
+
+  /**
+   * As `commit`, with every fsync off the event loop, for callers that must stay responsive (the fleet's recorder).
+   * The rename, the ledger append and the index row of one run's trials are done one trial at a time, in the order
+   * their files became complete.
+   */
+  async commitAsync(result: TrialResult): Promise<TrialRow> {
+    const parsed = this.check(result);
+    this.committing = true;
+    this.flush();
+    if (!fs.existsSync(this.eventsFile)) fs.writeFileSync(this.eventsFile, "");
+    const files = [this.eventsFile, ...(parsed.video === null ? [] : [path.join(this.tmpDir, parsed.video)])];
+    await Promise.all(files.map(syncFileAsync));
+    const handle = await fs.promises.open(path.join(this.tmpDir, "result.json"), "w");
+    try {
+      await handle.writeFile(`${JSON.stringify(parsed, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    return inCommitLane(this.runDir, async () => {
+      this.checkFree(parsed);
+      fs.renameSync(this.tmpDir, this.finalDir); // the atomic step: before it the trial does not exist
+      this.done = true;
+      await syncFileAsync(path.dirname(this.finalDir));
+      await appendLedgerEntryAsync(this.runDir, this.finalDir, parsed);
+      return this.store.indexTrial(parsed, this.finalDir);
+    });
+  }
+
+  private check(result: TrialResult): TrialResult {
+    if (this.done || this.committing) throw new Error("trial already committed or aborted");
+    const parsed = TrialResultSchema.parse(result);
+    this.checkFree(parsed);
+    if (parsed.video !== null && !fs.existsSync(path.join(this.tmpDir, parsed.video))) {
+      throw new InvalidInputError(`result.json names video "${parsed.video}", which was not written`);
+    }
+    return parsed;
+  }
+
+  private checkFree(parsed: TrialResult): void {
+    if (this.store.hasTrial(parsed.runId, parsed.index) || fs.existsSync(this.finalDir)) {
+      throw new InvalidInputError(
+        `run ${parsed.runId} already has a trial ${parsed.index} (${path.basename(this.finalDir)}); ` +
+          "take indices from store.nextTrialIndex",
+      );
+    }
   }
 
   /** Leaves the partial directory (hidden, never counted) for inspection. */
@@ -421,4 +723,40 @@ export class TrialWriter {
     this.flush();
     this.done = true;
   }
+}
+
+function syncFile(file: string): void {
+  const fd = fs.openSync(file, "r+");
+  try {
+    fs.fsyncSync(fd);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** fsync of a file or a directory in libuv's thread pool. */
+async function syncFileAsync(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+/** One run's commits, one after another: each waits for the one before it to finish (or fail). */
+const commitLanes = new Map<string, Promise<unknown>>();
+
+function inCommitLane<T>(key: string, step: () => Promise<T>): Promise<T> {
+  const before = commitLanes.get(key) ?? Promise.resolve();
+  const mine = before.then(step, step);
+  const settled = mine.then(
+    () => undefined,
+    () => undefined,
+  );
+  commitLanes.set(key, settled);
+  void settled.then(() => {
+    if (commitLanes.get(key) === settled) commitLanes.delete(key);
+  });
+  return mine;
 }
