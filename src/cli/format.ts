@@ -1,4 +1,5 @@
 import type { RunSummary } from "../rollout/metrics.js";
+import type { RunReport } from "../rollout/report.js";
 import type { RunRow, TrialRow } from "../rollout/store.js";
 
 export const pct = (x: number | null): string => (x === null ? "n/a" : `${(100 * x).toFixed(1)}%`);
@@ -17,12 +18,34 @@ export function formatSummary(run: RunRow, summary: RunSummary, storeRoot: strin
       "mean of per-episode max reward (Diffusion Policy's test/mean_score)",
     `rolling   ${
       summary.rolling50 === null ? "n/a (needs 50 trials)" : `${pct(summary.rolling50)} over the last 50 trials`
-    }`,
+    }; cumulative ${pct(summary.successRate)}`,
     `outcomes  ${Object.entries(summary.outcomes)
       .map(([k, v]) => `${k} ${v}`)
       .join(", ")}`,
     `stored    ${storeRoot}/${run.dir}`,
   ];
+  return lines.join("\n");
+}
+
+/** The summary plus pass@k, in-context pass@k, robot utilisation and its timeline. */
+export function formatReport(report: RunReport, storeRoot: string): string {
+  const lines = [formatSummary(report.run, report.summary, storeRoot)];
+  const entries = (r: Record<string, number>) =>
+    Object.entries(r)
+      .map(([k, v]) => `${k} ${pct(v)}`)
+      .join("  ");
+  if (Object.keys(report.passAtK).length) {
+    lines.push(`pass@k    ${entries(report.passAtK)}  (unbiased, trials as i.i.d. samples)`);
+  }
+  if (report.passAtKInContext) {
+    lines.push(`in-context ${entries(report.passAtKInContext)}  (ENPIRE: up to k tries within one episode)`);
+  }
+  const u = report.utilisation;
+  if (u) {
+    const span = ((u.toMs - u.fromMs) / 1000).toFixed(1);
+    lines.push(`MRU       fleet ${pct(u.fleet)} over ${span} s (fraction of wall-clock time a station runs a trial)`);
+    for (const row of report.timeline) lines.push(`  ${row}`);
+  }
   return lines.join("\n");
 }
 

@@ -5,6 +5,7 @@ import {
   passAtK,
   passAtKInContext,
   rollingSuccess,
+  rollingSuccessCurve,
   summarise,
   utilisation,
   utilisationTimeline,
@@ -25,6 +26,12 @@ test("Wilson interval matches published values", () => {
 test("rolling success is defined only once the window is full", () => {
   assert.equal(rollingSuccess([true, true], 3), null);
   assert.equal(rollingSuccess([false, true, true, false], 3), 2 / 3);
+  const outcomes = [false, true, true, false, true, true, true, false];
+  const curve = rollingSuccessCurve(outcomes, 3);
+  assert.deepEqual(curve.slice(0, 2), [null, null]);
+  for (let i = 0; i < outcomes.length; i++) {
+    assert.equal(curve[i], rollingSuccess(outcomes.slice(0, i + 1), 3), `after ${i + 1} trials`);
+  }
 });
 
 test("summary counts outcomes and the mean of per-episode max reward", () => {

@@ -33,6 +33,16 @@ export function rollingSuccess(successes: readonly boolean[], window = 50): numb
   return k / window;
 }
 
+/** Rolling success after each trial over the last `window` (null until `window` trials exist), in O(n). */
+export function rollingSuccessCurve(successes: readonly boolean[], window = 50): (number | null)[] {
+  let inWindow = 0;
+  return successes.map((s, i) => {
+    if (s) inWindow++;
+    if (i >= window && successes[i - window]) inWindow--;
+    return i + 1 >= window ? inWindow / window : null;
+  });
+}
+
 export interface RunSummary {
   episodes: number;
   successes: number;
