@@ -4,10 +4,15 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { EnpireError, InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { listTasks } from "../env/registry.js";
-import { evaluate } from "../rollout/evaluate.js";
-import { summarise } from "../rollout/metrics.js";
-import { RunStore } from "../rollout/store.js";
+import { evaluate, resume } from "../rollout/evaluate.js";
+import type { FleetEvent } from "../rollout/fleet.js";
+import { type RunSummary, summarise } from "../rollout/metrics.js";
+import { RunStore, type TrialRow } from "../rollout/store.js";
+import { registerExportCommands } from "./commands/export.js";
+import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerPushtCommands } from "./commands/pusht.js";
+import { registerStationCommands } from "./commands/station.js";
+import { registerWorkerCommands } from "./commands/worker.js";
 import { formatFailures, formatSummary, pct, table } from "./format.js";
 import { Progress } from "./progress.js";
 
@@ -41,47 +46,110 @@ export function buildProgram(): Command {
     .option("--memory-mb <mb>", "heap limit of the policy sandbox", "128")
     .option("--delta-cap <list>", "safety: largest change of each action element per step, e.g. 40,40 (px)")
     .option("--box <low:high>", "safety: out-of-range box on commanded actions, e.g. 20,20:490,490 (px)")
+    .option("--stations <n>", "simulated stations, each in its own worker thread", "1")
+    .option("--tries <k>", "in-context tries per episode: after a failed try the policy goes on from there", "1")
+    .option("--budget-wall-s <s>", "budget: no trial starts after this many seconds of the run's wall-clock time")
+    .option("--budget-station-s <s>", "budget: no trial starts once trials used this many station-seconds")
+    .option("--resume <run>", "continue a stopped or killed run (id or prefix) with its own options and budget")
     .option("--store <dir>", "run store directory (default $ENPIRE_HOME or ./.enpire)")
     .option("--json", "print the result as JSON on stdout", false)
-    .action(async (o) => {
+    .action(async (o, cmd: Command) => {
+      const seconds = (value: string, flag: string): number => {
+        const n = Number(value);
+        if (String(value).trim() === "" || !Number.isFinite(n) || n <= 0) {
+          throw new InvalidInputError(`${flag} must be a positive number of seconds, got "${value}"`);
+        }
+        return n;
+      };
       const store = RunStore.open(o.store);
-      const episodes = int(o.episodes, "--episodes");
+      const stations = int(o.stations, "--stations");
+      let episodes: number;
+      if (o.resume !== undefined) {
+        // a resumed run keeps its own options: refuse flags that would change what is evaluated
+        const given = ["task", "policy", "episodes", "seedStart", "obs", "video", "videoSize", "stepDeadlineMs"]
+          .concat(["memoryMb", "deltaCap", "box", "tries", "budgetWallS", "budgetStationS"])
+          .filter((k) => cmd.getOptionValueSource(k) === "cli");
+        if (given.length > 0) {
+          const flags = given.map((k) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+          store.close();
+          throw new InvalidInputError(
+            `--resume continues run ${o.resume} with the options it was started with; drop ${flags.join(", ")}`,
+          );
+        }
+        try {
+          episodes = store.getRun(o.resume).episodes;
+        } catch (err) {
+          store.close();
+          throw err;
+        }
+      } else episodes = int(o.episodes, "--episodes");
       const progress = new Progress(episodes, "trials");
-      progress.starting("loading the policy and the task");
+      progress.starting(o.resume ? `resuming run ${o.resume}` : "loading the policy and the task");
       const controller = new AbortController();
       const onSigint = () => {
         if (controller.signal.aborted) process.exit(130);
         controller.abort();
-        process.stderr.write("\nstopping after the current trial (Ctrl-C again to quit now)\n");
+        process.stderr.write("\nstopping after the trials in flight (Ctrl-C again to quit now)\n");
       };
       process.on("SIGINT", onSigint);
+      const onTrial = (_t: TrialRow, s: RunSummary) =>
+        progress.update(s.episodes, `success ${s.successes}/${s.episodes} (${pct(s.successRate)})`);
+      const onEvent = (e: FleetEvent) => {
+        if (e.type !== "station" || (e.health !== "faulted" && e.health !== "offline")) return;
+        progress.clear();
+        process.stderr.write(`station ${e.station} ${e.health}: ${e.detail ?? ""}\n`);
+      };
       try {
-        const result = await evaluate(store, {
-          taskId: o.task,
-          policyFile: o.policy,
-          episodes,
-          seedStart: int(o.seedStart, "--seed-start"),
-          obsType: o.obs,
-          video: o.video,
-          videoSize: int(o.videoSize, "--video-size"),
-          stepDeadlineMs: int(o.stepDeadlineMs, "--step-deadline-ms"),
-          memoryLimitMb: int(o.memoryMb, "--memory-mb"),
-          safety: {
-            deltaCap: o.deltaCap === undefined ? undefined : numbers(o.deltaCap, "--delta-cap"),
-            box: o.box === undefined ? undefined : boxFlag(o.box),
-          },
-          signal: controller.signal,
-          onTrial: (_t, s) =>
-            progress.update(s.episodes, `success ${s.successes}/${s.episodes} (${pct(s.successRate)})`),
-        });
+        const result = o.resume
+          ? await resume(store, o.resume, {
+              stations: cmd.getOptionValueSource("stations") === "cli" ? stations : undefined,
+              signal: controller.signal,
+              onTrial,
+              onEvent,
+            })
+          : await evaluate(store, {
+              taskId: o.task,
+              policyFile: o.policy,
+              episodes,
+              seedStart: int(o.seedStart, "--seed-start"),
+              obsType: o.obs,
+              video: o.video,
+              videoSize: int(o.videoSize, "--video-size"),
+              stepDeadlineMs: int(o.stepDeadlineMs, "--step-deadline-ms"),
+              memoryLimitMb: int(o.memoryMb, "--memory-mb"),
+              safety: {
+                deltaCap: o.deltaCap === undefined ? undefined : numbers(o.deltaCap, "--delta-cap"),
+                box: o.box === undefined ? undefined : boxFlag(o.box),
+              },
+              stations,
+              tries: int(o.tries, "--tries"),
+              wallClockS: o.budgetWallS === undefined ? undefined : seconds(o.budgetWallS, "--budget-wall-s"),
+              stationSeconds:
+                o.budgetStationS === undefined ? undefined : seconds(o.budgetStationS, "--budget-station-s"),
+              signal: controller.signal,
+              onTrial,
+              onEvent,
+            });
         const run = store.getRun(result.runId);
+        const counted = result.trials.filter((t) => t.counted);
+        const interrupted = result.trials.filter((t) => !t.counted);
         if (o.json) {
-          process.stdout.write(
-            `${JSON.stringify({ run, summary: result.summary, failed: result.trials.filter((t) => !t.success) }, null, 2)}\n`,
-          );
+          const out = {
+            run,
+            summary: result.summary,
+            failed: counted.filter((t) => !t.success),
+            interrupted,
+            fleet: result.fleet,
+          };
+          process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         } else {
           process.stdout.write(`${formatSummary(run, result.summary, store.root)}\n`);
-          if (result.trials.some((t) => !t.success)) process.stdout.write(`${formatFailures(result.trials, 10)}\n`);
+          const u = result.fleet.utilisation;
+          process.stdout.write(
+            `stations  ${result.fleet.stations.length}, mean robot utilisation ${pct(u.fleetMru)}` +
+              `${interrupted.length ? `; ${interrupted.length} trials interrupted and run again` : ""}\n`,
+          );
+          if (counted.some((t) => !t.success)) process.stdout.write(`${formatFailures(counted, 10)}\n`);
         }
         if (result.status === "failed") throw new EnpireError(result.note ?? "the run failed");
         if (result.status === "interrupted") process.exitCode = 130;
@@ -156,6 +224,10 @@ export function buildProgram(): Command {
     });
 
   registerPushtCommands(program);
+  registerWorkerCommands(program);
+  registerStationCommands(program);
+  registerLedgerCommands(program);
+  registerExportCommands(program);
   return program;
 }
 

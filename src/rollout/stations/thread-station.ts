@@ -1,0 +1,255 @@
+import { type ResourceLimits, Worker } from "node:worker_threads";
+import { InvalidInputError, PolicyError } from "../../core/errors.js";
+import type { TrialJob, TrialOutput, TrialVideo } from "../job.js";
+import { type Station, StationFaultError, type StationHealth, type StationStatus } from "../station.js";
+import type { FromWorker, ToWorker, WorkerError } from "./thread-worker.js";
+
+/** What a station that knows exactly when it worked hands back: `timing` is the trial's span on the station. */
+export interface TimedRun {
+  output: TrialOutput;
+  video: TrialVideo | null;
+  timing: { startMs: number; endMs: number }; // epoch ms, sub-millisecond
+}
+
+export const threadStationDefaults = {
+  stepSlackMs: 300, // per step, on top of the policy's deadline: physics, safety checks, a rendered frame
+  startupMs: 15_000, // per trial: a fresh sandbox (the policy's load deadline is 10 s) and the task's env
+  closeMs: 2_000, // a thread that does not exit this long after being asked to is terminated
+};
+
+/**
+ * The longest a trial may run on a station before it counts as hung: every step of every try may use the policy's
+ * whole deadline plus some slack, and the station may need to start a sandbox first.
+ * @example trialWatchdogMs(job) // 300 steps × (1000 + 300) ms + 15 s = 405 s for Push-T's defaults
+ */
+export function trialWatchdogMs(job: TrialJob): number {
+  const { stepSlackMs, startupMs } = threadStationDefaults;
+  return job.maxSteps * job.tries * (job.stepDeadlineMs + stepSlackMs) + startupMs;
+}
+
+export interface ThreadStationOptions {
+  /** Longest one trial may run before the thread is stopped and the trial interrupted; trialWatchdogMs by default. */
+  watchdogMs?: (job: TrialJob) => number;
+  /** Heap limits of the thread (the policy's own isolate has its separate limit). */
+  resourceLimits?: ResourceLimits;
+}
+
+interface Pending {
+  id: number;
+  job: TrialJob;
+  worker: Worker; // the thread running it
+  resolve(run: TimedRun): void;
+  reject(err: Error): void;
+}
+
+/**
+ * A simulated station in a worker thread: the default station for simulated tasks. The thread runs a TrialExecutor
+ * (its own env and sandboxed policy, kept between trials); jobs and outputs cross as structured clones and video
+ * frames as transferred ArrayBuffers. A thread that crashes, exits or outlives the per-trial watchdog mid-trial is a
+ * StationFaultError (not fatal: the next trial starts a fresh thread); a policy that does not load or a job for
+ * another evaluation fingerprint is the job's error and is thrown as it is.
+ * @example
+ * const station = new ThreadStation("sim-0");
+ * const { output } = await station.run(job);
+ * await station.close();
+ */
+export class ThreadStation implements Station {
+  private worker: Worker | undefined;
+  private starting: Promise<Worker> | undefined;
+  private pending: Pending | undefined;
+  private nextId = 1;
+  private busy = false; // from run() until its trial settles, spawning included
+  private health: StationHealth = "idle";
+  private detail: string | null = null;
+  private closed = false;
+
+  constructor(
+    readonly id: string,
+    private readonly options: ThreadStationOptions = {},
+  ) {}
+
+  status(): StationStatus {
+    return { id: this.id, kind: "thread", health: this.health, detail: this.detail };
+  }
+
+  /** Starts the thread now rather than on the first trial (it takes a few hundred ms from TypeScript sources). */
+  async ready(): Promise<void> {
+    await this.spawn();
+  }
+
+  async run(job: TrialJob, signal?: AbortSignal): Promise<TimedRun> {
+    if (this.closed) throw new StationFaultError(this.id, "is closed", true);
+    if (this.busy) throw new Error(`station ${this.id} is already running a trial; it runs one at a time`);
+    if (signal?.aborted)
+      throw new StationFaultError(this.id, `was stopped before the trial began (${why(signal)})`, false);
+    this.busy = true;
+    // with its thread up, the job is posted before run() returns: nothing the caller does next can delay it
+    let worker = this.worker;
+    if (!worker) {
+      this.health = "resetting";
+      this.detail = "starting its thread";
+      try {
+        worker = await this.spawn();
+      } catch (err) {
+        this.busy = false;
+        this.health = "faulted";
+        this.detail = `its thread does not start: ${(err as Error).message}`;
+        throw new StationFaultError(this.id, this.detail, true, { cause: err });
+      }
+    }
+    this.health = "running";
+    this.detail = `run ${job.runId} trial ${job.index} seed ${job.seed}`;
+    const limitMs = (this.options.watchdogMs ?? trialWatchdogMs)(job);
+    return new Promise<TimedRun>((resolve, reject) => {
+      const id = this.nextId++;
+      const stop = (message: string) => {
+        if (this.pending?.id !== id) return;
+        this.kill();
+        this.fail(new StationFaultError(this.id, message, false));
+      };
+      const timer = setTimeout(
+        () => stop(`did not finish trial ${job.index} (seed ${job.seed}) within ${limitMs} ms; its thread was stopped`),
+        limitMs,
+      );
+      const onAbort = () => stop(`was stopped mid-trial (${why(signal)}); its thread was stopped`);
+      signal?.addEventListener("abort", onAbort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener("abort", onAbort);
+        this.pending = undefined;
+        this.busy = false;
+        if (this.health === "running") {
+          this.health = "idle";
+          this.detail = null;
+        }
+        this.worker?.unref();
+      };
+      this.pending = {
+        id,
+        job,
+        worker,
+        resolve: (run) => {
+          settle();
+          resolve(run);
+        },
+        reject: (err) => {
+          settle();
+          reject(err);
+        },
+      };
+      worker.ref();
+      worker.postMessage({ type: "run", id, job } satisfies ToWorker);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.health = "offline";
+    this.detail = "closed";
+    const worker = this.worker ?? (await this.starting?.catch(() => undefined));
+    this.worker = undefined;
+    if (this.pending) this.fail(new StationFaultError(this.id, "was closed mid-trial", true));
+    if (!worker) return;
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    worker.postMessage({ type: "close" } satisfies ToWorker);
+    let timer: NodeJS.Timeout | undefined;
+    const overdue = new Promise<void>((resolve) => {
+      timer = setTimeout(() => void worker.terminate().then(() => resolve()), threadStationDefaults.closeMs);
+    });
+    await Promise.race([exited, overdue]);
+    clearTimeout(timer);
+  }
+
+  /** The thread, once started: for diagnostics and tests (terminating it mid-trial is a crash the fleet survives). */
+  get thread(): Worker | undefined {
+    return this.worker;
+  }
+
+  private spawn(): Promise<Worker> {
+    if (this.worker) return Promise.resolve(this.worker);
+    if (this.starting) return this.starting;
+    this.starting = new Promise<Worker>((resolve, reject) => {
+      const worker = startWorker(this.id, this.options.resourceLimits);
+      let ready = false;
+      worker.on("message", (message: FromWorker) => {
+        if (message.type === "ready") {
+          ready = true;
+          this.worker = worker;
+          this.starting = undefined;
+          if (!this.busy) worker.unref();
+          resolve(worker);
+        } else this.onMessage(message);
+      });
+      worker.on("error", (err) => {
+        if (!ready) reject(err);
+        else this.onGone(worker, `its thread crashed: ${err.message}`, err);
+      });
+      worker.on("exit", (code) => {
+        if (!ready) reject(new Error(`the thread exited with code ${code} while starting`));
+        else this.onGone(worker, `its thread exited with code ${code} mid-trial`);
+      });
+    }).finally(() => {
+      this.starting = undefined;
+    });
+    return this.starting;
+  }
+
+  private onMessage(message: FromWorker): void {
+    const pending = this.pending;
+    if (message.type === "ready" || !pending || pending.id !== message.id) return; // a reply to a trial given up on
+    if (message.type === "done") {
+      const { output, video, timing } = message;
+      pending.resolve({ output, video: video ? { format: "rgb24", ...video } : null, timing });
+    } else pending.reject(jobError(this.id, message.error));
+  }
+
+  /** The thread died (crashed, exited, or was terminated by us): the trial in progress, if any, is a fault. */
+  private onGone(worker: Worker, message: string, cause?: unknown): void {
+    if (this.worker === worker) this.worker = undefined;
+    if (this.pending?.worker === worker) this.fail(new StationFaultError(this.id, message, false, { cause }));
+  }
+
+  private fail(err: Error): void {
+    this.pending?.reject(err);
+  }
+
+  private kill(): void {
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker) void worker.terminate();
+  }
+}
+
+/** Rebuilds an error thrown inside the thread: the job's own errors as they were, anything else as a fault. */
+function jobError(station: string, e: WorkerError): Error {
+  if (e.name === "PolicyError") {
+    return new PolicyError(e.message, (e.kind ?? "load") as PolicyError["kind"]);
+  }
+  if (e.name === "InvalidInputError" || e.name === "UnknownTaskError") return new InvalidInputError(e.message);
+  const cause = Object.assign(new Error(e.message), { name: e.name, stack: e.stack });
+  return new StationFaultError(station, `the trial failed inside the station: ${e.name}: ${e.message}`, false, {
+    cause,
+  });
+}
+
+function why(signal: AbortSignal | undefined): string {
+  const reason = signal?.reason;
+  return reason instanceof Error ? reason.message : String(reason ?? "aborted");
+}
+
+/**
+ * Starts the thread: dist's thread-worker.js as it is, or, from TypeScript sources (tsx), a bootstrap that
+ * registers tsx's loader inside the thread first (Node 20 does not apply `--import tsx` to a worker's entry).
+ */
+function startWorker(stationId: string, resourceLimits?: ResourceLimits): Worker {
+  const here = import.meta.url;
+  const workerData = { stationId };
+  if (!here.endsWith(".ts")) {
+    return new Worker(new URL("./thread-worker.js", here), { workerData, resourceLimits });
+  }
+  const tsx = import.meta.resolve("tsx/esm/api");
+  const entry = new URL("./thread-worker.ts", here).href;
+  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry)}); });`;
+  return new Worker(bootstrap, { eval: true, workerData, resourceLimits, execArgv: [] });
+}
