@@ -6,14 +6,17 @@ import { EnpireError, InvalidInputError, UnknownTaskError } from "../core/errors
 import { listTasks } from "../env/registry.js";
 import { evaluate, resume } from "../rollout/evaluate.js";
 import type { FleetEvent } from "../rollout/fleet.js";
-import { type RunSummary, summarise } from "../rollout/metrics.js";
+import type { RunSummary } from "../rollout/metrics.js";
+import { runReport } from "../rollout/report.js";
+import type { Station } from "../rollout/station.js";
+import { connectStations } from "../rollout/stations/connect.js";
 import { RunStore, type TrialRow } from "../rollout/store.js";
 import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerPushtCommands } from "./commands/pusht.js";
 import { registerStationCommands } from "./commands/station.js";
 import { registerWorkerCommands } from "./commands/worker.js";
-import { formatFailures, formatSummary, pct, table } from "./format.js";
+import { formatFailures, formatReport, pct, table } from "./format.js";
 import { Progress } from "./progress.js";
 
 /** The package root, from src/cli (tsx) or dist/cli (built). */
@@ -47,6 +50,12 @@ export function buildProgram(): Command {
     .option("--delta-cap <list>", "safety: largest change of each action element per step, e.g. 40,40 (px)")
     .option("--box <low:high>", "safety: out-of-range box on commanded actions, e.g. 20,20:490,490 (px)")
     .option("--stations <n>", "simulated stations, each in its own worker thread", "1")
+    .option(
+      "--station-url <url>",
+      "add a station behind the HTTP station protocol (repeatable), e.g. http://127.0.0.1:8203",
+      (url: string, all: string[] = []) => [...all, url],
+    )
+    .option("--fleet <redis-url>", "add the live `enpire worker`s on this Redis queue, e.g. redis://127.0.0.1:6379")
     .option("--tries <k>", "in-context tries per episode: after a failed try the policy goes on from there", "1")
     .option("--budget-wall-s <s>", "budget: no trial starts after this many seconds of the run's wall-clock time")
     .option("--budget-station-s <s>", "budget: no trial starts once trials used this many station-seconds")
@@ -62,7 +71,10 @@ export function buildProgram(): Command {
         return n;
       };
       const store = RunStore.open(o.store);
-      const stations = int(o.stations, "--stations");
+      const threads = int(o.stations, "--stations");
+      // with remote stations, local threads join only when --stations is given
+      const remote = (o.stationUrl?.length ?? 0) > 0 || o.fleet !== undefined;
+      const stationsFlag = cmd.getOptionValueSource("stations") === "cli";
       let episodes: number;
       if (o.resume !== undefined) {
         // a resumed run keeps its own options: refuse flags that would change what is evaluated
@@ -83,6 +95,10 @@ export function buildProgram(): Command {
           throw err;
         }
       } else episodes = int(o.episodes, "--episodes");
+      // connected last, once every flag is checked: evaluate and resume close the stations they are given
+      const stations: number | Station[] = remote
+        ? await connectStations({ threads: stationsFlag ? threads : 0, urls: o.stationUrl ?? [], redis: o.fleet })
+        : threads;
       const progress = new Progress(episodes, "trials");
       progress.starting(o.resume ? `resuming run ${o.resume}` : "loading the policy and the task");
       const controller = new AbortController();
@@ -102,7 +118,7 @@ export function buildProgram(): Command {
       try {
         const result = o.resume
           ? await resume(store, o.resume, {
-              stations: cmd.getOptionValueSource("stations") === "cli" ? stations : undefined,
+              stations: stationsFlag || remote ? stations : undefined,
               signal: controller.signal,
               onTrial,
               onEvent,
@@ -130,20 +146,23 @@ export function buildProgram(): Command {
               onTrial,
               onEvent,
             });
-        const run = store.getRun(result.runId);
+        const report = runReport(store, result.runId);
+        const run = report.run;
         const counted = result.trials.filter((t) => t.counted);
         const interrupted = result.trials.filter((t) => !t.counted);
         if (o.json) {
           const out = {
             run,
             summary: result.summary,
+            passAtK: report.passAtK,
+            passAtKInContext: report.passAtKInContext,
             failed: counted.filter((t) => !t.success),
             interrupted,
             fleet: result.fleet,
           };
           process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
         } else {
-          process.stdout.write(`${formatSummary(run, result.summary, store.root)}\n`);
+          process.stdout.write(`${formatReport(report, store.root)}\n`);
           const u = result.fleet.utilisation;
           process.stdout.write(
             `stations  ${result.fleet.stations.length}, mean robot utilisation ${pct(u.fleetMru)}` +
@@ -192,7 +211,7 @@ export function buildProgram(): Command {
 
   program
     .command("show")
-    .description("show one run: its summary and its failed trials")
+    .description("show one run: success, pass@k, robot utilisation with a timeline, and its failed trials")
     .argument("<run>", "run id or an unambiguous prefix")
     .option("--all", "list every failed trial", false)
     .option("--store <dir>", "run store directory")
@@ -200,14 +219,10 @@ export function buildProgram(): Command {
     .action((runId: string, o) => {
       const store = RunStore.open(o.store);
       try {
-        const run = store.getRun(runId);
-        const trials = store.trials(run.id);
-        const summary = summarise(trials);
-        if (o.json) {
-          return void process.stdout.write(`${JSON.stringify({ run, summary, trials }, null, 2)}\n`);
-        }
-        process.stdout.write(`${formatSummary(run, summary, store.root)}\n`);
-        process.stdout.write(`${formatFailures(trials, o.all ? Number.POSITIVE_INFINITY : 20)}\n`);
+        const report = runReport(store, runId);
+        if (o.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+        process.stdout.write(`${formatReport(report, store.root)}\n`);
+        process.stdout.write(`${formatFailures(report.trials, o.all ? Number.POSITIVE_INFINITY : 20)}\n`);
       } finally {
         store.close();
       }
