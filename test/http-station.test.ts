@@ -137,6 +137,30 @@ test("the fleet's client runs real Push-T trials on `enpire station serve`, whic
   }
 });
 
+test("`enpire run --station-url` mixes the HTTP station with a local thread station in one fleet", () => {
+  const store = path.join(TMP, "store");
+  const chase = path.join(ROOT, "test", "fixtures", "cli", "chase.js");
+  const r = enpire(
+    ["run", "--policy", chase, "--episodes", "8", "--station-url", url, "--stations", "1"].concat([
+      "--store",
+      store,
+      "--json",
+    ]),
+  );
+  assert.equal(r.code, 0, r.stderr);
+  const out = JSON.parse(r.stdout);
+  assert.equal(out.summary.episodes, 8);
+  const shown = JSON.parse(enpire(["show", out.run.id, "--store", store, "--json"]).stdout);
+  const stations = new Set(shown.trials.map((t: { station: string }) => t.station));
+  assert.deepEqual([...stations].sort(), ["e2e-station", "sim-0"], "both stations ran trials");
+  assert.deepEqual(
+    shown.trials.map((t: { seed: number }) => t.seed).sort(),
+    [100000, 100001, 100002, 100003, 100004, 100005, 100006, 100007],
+    "each seed once",
+  );
+  assert.ok(shown.utilisation.perStation["e2e-station"] > 0);
+});
+
 test("`enpire station status` and `control` speak to the station; motion needs --confirm", () => {
   const status = enpire(["station", "status", url, "--json"]);
   assert.equal(status.code, 0, status.stderr);

@@ -429,6 +429,39 @@ describe("fleet on Redis", { timeout: 90_000 }, () => {
     assert.deepEqual(await broken.exited, { code: 0, signal: null });
   });
 
+  test("`enpire run --fleet` dispatches a run to the live workers and records each seed once", async () => {
+    const stations = ["c1", "c2"];
+    const workers = new Map(stations.map((s) => [s, startWorker(url, s)]));
+    try {
+      await Promise.all(stations.map((s) => ready(workers.get(s)!, s)));
+      const store = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-redis-cli-"));
+      const entry = path.join(ROOT, "src", "cli", "entry.ts");
+      const run = launch(
+        undefined,
+        process.execPath,
+        ["--import", "tsx", entry, "run", "--policy", CHASE].concat([
+          "--episodes",
+          "6",
+          "--fleet",
+          url,
+          "--store",
+          store,
+          "--json",
+        ]),
+      );
+      const exit = await run.exited;
+      assert.deepEqual(exit, { code: 0, signal: null }, run.err.join("\n"));
+      const out = JSON.parse(run.out.join("\n"));
+      assert.equal(out.summary.episodes, 6);
+      const trials = RunStore.open(store).trials(out.run.id);
+      assert.deepEqual(trials.map((t) => t.seed).sort(), [100000, 100001, 100002, 100003, 100004, 100005]);
+      for (const t of trials) assert.ok(stations.includes(t.station ?? ""), `trial ${t.index} ran on ${t.station}`);
+    } finally {
+      for (const w of workers.values()) stopByPid(w, "SIGTERM");
+      await Promise.all([...workers.values()].map((w) => w.exited));
+    }
+  });
+
   test("without workers, queueStations says how to start one", async () => {
     await assert.rejects(queueStations(url, { waitForWorkersMs: 300 }), {
       name: "NoQueueWorkersError",
