@@ -444,6 +444,7 @@ class MarkedRecorder implements TrialRecorder {
 
   begin(job: TrialJob): void {
     this.markers.set(job.index, this.store.beginTrial(job.runId, job.index, job.seed).tmpDir);
+    this.inner.begin(job); // lets the recorder batch the videos of trials still running
   }
 
   record(job: TrialJob, output: TrialOutput, video: TrialVideo | null): Promise<TrialRow> {

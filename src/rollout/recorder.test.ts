@@ -158,7 +158,7 @@ test(
         running += line === "start" ? 1 : -1;
         most = Math.max(most, running);
       }
-      assert.equal(most, 2, "two videos encode at once, never more");
+      assert.ok(most <= 2, `${most} ffmpeg processes at once; videoConcurrency is 2`);
     });
     const ledger = readLedger(run.dir);
     assert.deepEqual(
@@ -340,3 +340,89 @@ test(
     store.close();
   },
 );
+
+test(
+  "videos of trials that run together are encoded by one ffmpeg, each trial getting exactly its frames",
+  needsFfmpeg,
+  async () => {
+    const { store, run } = openRun(6);
+    const station = new TrialExecutor("sim-0");
+    const colours = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+      [255, 255, 0],
+      [0, 255, 255],
+      [255, 0, 255],
+    ];
+    const counts = [7, 1, 13, 4, 30, 2];
+    const trials: { j: TrialJob; output: TrialOutput; video: TrialVideo }[] = [];
+    for (const [i, rgb] of colours.entries()) {
+      const j = job(run.id, i, 100 + i, false);
+      const { output } = await station.run(j);
+      // each trial's frames are one solid colour, its last frame black, so a frame in the wrong file shows
+      const frames = Array.from({ length: counts[i] }, (_, f) => {
+        const frame = new Uint8Array(96 * 96 * 3);
+        if (f < counts[i] - 1 || counts[i] === 1) for (let p = 0; p < frame.length; p += 3) frame.set(rgb, p);
+        return frame;
+      });
+      trials.push({ j, output, video: { format: "rgb24", width: 96, height: 96, fps: 10, frames } });
+    }
+    await station.close();
+
+    await withFfmpegShim('"$REAL" "$@"', async (log) => {
+      const recorder = new Recorder(store, run.id);
+      for (const { j } of trials) recorder.begin(j); // all six run at stations, as a fleet would dispatch them
+      const rows: Promise<unknown>[] = [];
+      for (const { j, output, video } of trials) {
+        rows.push(recorder.record(j, output, video));
+        await new Promise((resolve) => setTimeout(resolve, 20)); // trials come back one by one
+        if (rows.length < trials.length) assert.equal(store.trials(run.id).length, 0, "videos wait for the rest");
+      }
+      await Promise.all(rows); // no flush needed: the last trial back starts the batch
+      assert.deepEqual(fs.readFileSync(log, "utf8").trim().split("\n"), ["start", "end"], "one ffmpeg for six");
+    });
+    const decoded = (file: string) =>
+      execFileSync("ffmpeg", ["-v", "error", "-i", file, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], {
+        maxBuffer: 64 << 20,
+      });
+    const near = (got: Buffer, want: number[]) => want.every((c, k) => Math.abs(got[k] - c) < 24);
+    for (const [i, row] of store.trials(run.id).entries()) {
+      assert.equal(row.video, "video.mp4");
+      const file = path.join(store.resolve(row.dir), "video.mp4");
+      assert.equal(ffprobeFrames(file), counts[i], `trial ${i} has its ${counts[i]} frames`);
+      const raw = decoded(file);
+      const last = raw.subarray(raw.length - 96 * 96 * 3 + 48 * 96 * 3 + 48 * 3);
+      assert.ok(near(raw.subarray(48 * 96 * 3 + 48 * 3), colours[i]), `trial ${i} starts in its colour`);
+      assert.ok(near(last, counts[i] === 1 ? colours[i] : [0, 0, 0]), `trial ${i} ends on its last frame`);
+    }
+    assert.deepEqual(
+      readLedger(run.dir)
+        .map((e) => e.index)
+        .sort(),
+      [0, 1, 2, 3, 4, 5],
+      "every trial is in the ledger once (in the order its commit finished, as before batching)",
+    );
+    assert.deepEqual(verifyLedger(store, run.id).problems, []);
+    store.close();
+  },
+);
+
+test("a trial that waits for a batch is still committed within videoBatchWaitMs", needsFfmpeg, async () => {
+  const { store, run } = openRun();
+  const station = new TrialExecutor("sim-0", "rgb24");
+  const j = job(run.id, 0, 100, true);
+  const { output, video } = await station.run(j);
+  await station.close();
+  const recorder = new Recorder(store, run.id, { videoBatchWaitMs: 300 });
+  recorder.begin(j);
+  recorder.begin(job(run.id, 1, 101, true)); // never comes back
+  const t0 = performance.now();
+  const row = await recorder.record(j, output, video);
+  const waited = performance.now() - t0;
+  assert.ok(waited >= 290 && waited < 3000, `committed after ${waited} ms`);
+  assert.equal(row.video, "video.mp4");
+  assert.equal(ffprobeFrames(path.join(store.resolve(row.dir), "video.mp4")), 13);
+  assert.throws(() => new Recorder(store, run.id, { videoBatchTrials: 0 }), /videoBatchTrials must be a positive/);
+  store.close();
+});

@@ -3,8 +3,14 @@
  * result.json, video.mp4), its ledger entry and its index row, off the stations' critical path.
  *
  * `record` writes the events at once, then encodes raw frames with ffmpeg in the background, at most
- * `videoConcurrency` videos at a time; only when every file is complete is the directory renamed into place, appended
- * to the ledger and indexed (the commit), with the fsyncs off the event loop. One run's commits are serialised, so
+ * `videoConcurrency` ffmpeg processes at a time; only when every file is complete is the directory renamed into place,
+ * appended to the ledger and indexed (the commit), with the fsyncs off the event loop.
+ *
+ * Videos are encoded in batches: one ffmpeg per batch of trials of the same size and rate, each trial cut into its own
+ * mp4, because starting ffmpeg costs ~50 ms of CPU, about what a whole Push-T trial costs. A batch starts when an
+ * encoder is free and either no trial is running at a station (known from `begin`; without it, none has arrived for
+ * `videoBatchQuietMs`), the waiting frames reach `videoBatchTrials` trials or `videoBatchMiB`, the oldest has waited
+ * `videoBatchWaitMs`, or `flush` is waiting. One run's commits are serialised, so
  * the ledger's order is the order in which trials completed. The fleet need not await `record`; `flush` awaits every
  * trial handed over.
  */
@@ -13,7 +19,7 @@ import { InvalidInputError } from "../core/errors.js";
 import type { TrialResult } from "../core/trial.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import type { RunStore, TrialRow } from "./store.js";
-import { VideoWriter } from "./video.js";
+import { encodeVideos } from "./video.js";
 
 /** The file name of a trial's video inside its directory. */
 export const VIDEO_FILE = "video.mp4";
@@ -21,7 +27,23 @@ export const VIDEO_FILE = "video.mp4";
 export interface RecorderOptions {
   /** How many videos ffmpeg encodes at once (default 2: this machine kind has 2 cores, the stations need them too). */
   videoConcurrency?: number;
+  /** Most trials one ffmpeg encodes; a batch starts once this many wait (default 32). */
+  videoBatchTrials?: number;
+  /** Most raw frame memory one batch holds, in MiB; a batch starts once this much waits (default 128). */
+  videoBatchMiB?: number;
+  /** Longest a trial's video waits for others to batch with, in ms (default 1000): bounds commit latency. */
+  videoBatchWaitMs?: number;
+  /** Without `begin` calls: a batch starts once no trial has arrived for this long, in ms (default 150). */
+  videoBatchQuietMs?: number;
 }
+
+export const recorderDefaults = {
+  videoConcurrency: 2, // this machine kind has 2 cores, and the stations need them too
+  videoBatchTrials: 32, // 32 short Push-T videos cost ~7 ms of CPU each in one ffmpeg, ~60 ms each alone
+  videoBatchMiB: 128, // ~4800 frames at 96 px, ~680 at 256 px
+  videoBatchWaitMs: 1000,
+  videoBatchQuietMs: 150, // a few trial lengths on one station: a busy run keeps batching, a lone trial soon goes
+};
 
 /** A video that could not be written: its trial is committed without video, and its events say why. */
 export interface VideoFailure {
@@ -43,18 +65,30 @@ export class Recorder {
   readonly videoFailures: VideoFailure[] = [];
   private readonly pending = new Set<Promise<TrialRow>>();
   private readonly failures: Error[] = [];
-  private readonly videoSlots: Semaphore;
+  private readonly videos: VideoBatcher;
 
   constructor(
     private readonly store: RunStore,
     readonly runId: string,
     opts: RecorderOptions = {},
   ) {
-    const concurrency = opts.videoConcurrency ?? 2;
-    if (!Number.isInteger(concurrency) || concurrency < 1) {
-      throw new InvalidInputError(`videoConcurrency must be a positive integer, got ${concurrency}`);
+    const o = { ...recorderDefaults, ...opts };
+    for (const key of ["videoConcurrency", "videoBatchTrials"] as const) {
+      if (!Number.isInteger(o[key]) || o[key] < 1) {
+        throw new InvalidInputError(`${key} must be a positive integer, got ${o[key]}`);
+      }
     }
-    this.videoSlots = new Semaphore(concurrency);
+    for (const key of ["videoBatchMiB", "videoBatchWaitMs", "videoBatchQuietMs"] as const) {
+      if (!Number.isFinite(o[key]) || o[key] < 0) {
+        throw new InvalidInputError(`${key} must be a number >= 0, got ${o[key]}`);
+      }
+    }
+    this.videos = new VideoBatcher(o);
+  }
+
+  /** Told by the fleet as a trial is dispatched: while trials run at stations, videos wait to be batched with theirs. */
+  begin(job: TrialJob): void {
+    this.videos.expect(trialKey(job));
   }
 
   /**
@@ -81,7 +115,10 @@ export class Recorder {
 
   /** Waits for every trial handed to the recorder so far, and throws if any could not be recorded. */
   async flush(): Promise<void> {
-    while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
+    while (this.pending.size > 0) {
+      this.videos.drain(); // nothing waits to be batched once someone waits for it
+      await Promise.allSettled([...this.pending]);
+    }
     const failures = this.failures.splice(0);
     if (failures.length === 1) throw failures[0];
     if (failures.length > 1) {
@@ -111,6 +148,7 @@ export class Recorder {
   }
 
   private async write(job: TrialJob, output: TrialOutput, video: TrialVideo | null): Promise<TrialRow> {
+    this.videos.arrived(trialKey(job));
     checkMatches(job, output, this.runId);
     const writer = this.store.beginTrial(this.runId, job.index, job.seed);
     for (const e of output.events) writer.event(e);
@@ -118,7 +156,8 @@ export class Recorder {
     let videoFile: string | null = null;
     if (video) {
       try {
-        await this.videoSlots.run(() => writeVideo(writer.file(VIDEO_FILE), video));
+        if (video.format === "mp4") await fs.promises.writeFile(writer.file(VIDEO_FILE), video.bytes);
+        else await this.videos.encode(writer.file(VIDEO_FILE), video);
         videoFile = VIDEO_FILE;
       } catch (err) {
         const error = err instanceof Error ? err : new Error(String(err));
@@ -162,6 +201,7 @@ export class Recorder {
     startedAt: string,
     elapsedMs: number,
   ): Promise<TrialRow> {
+    this.videos.arrived(trialKey(job));
     if (job.runId !== this.runId) {
       throw new InvalidInputError(`job for run ${job.runId} handed to the recorder of run ${this.runId}`);
     }
@@ -205,43 +245,144 @@ function checkMatches(job: TrialJob, output: TrialOutput, runId: string): void {
   }
 }
 
-/** Writes an encoded mp4 as it is, or encodes raw RGB frames with ffmpeg, releasing each frame once sent. */
-async function writeVideo(file: string, video: TrialVideo): Promise<void> {
-  if (video.format === "mp4") {
-    await fs.promises.writeFile(file, video.bytes);
-    return;
-  }
-  const writer = await VideoWriter.open(file, { width: video.width, height: video.height, fps: video.fps });
-  try {
-    const frames = video.frames;
-    for (let i = 0; i < frames.length; i++) {
-      await writer.write(frames[i]);
-      frames[i] = EMPTY; // the encoder has it; memory goes back while the rest is encoded
-    }
-    await writer.close();
-  } catch (err) {
-    await writer.abort();
-    throw err;
-  }
+function trialKey(job: TrialJob): string {
+  return `${job.runId}/${job.index}/${job.attempt}`;
 }
 
-const EMPTY = new Uint8Array(0);
+/** Fewest videos worth a second ffmpeg start (~50 ms of CPU) to finish sooner. */
+const MIN_SPREAD = 8;
 
-/** At most `limit` tasks at once; the rest wait in order, each handed the slot of one that ends. */
-class Semaphore {
+type RawVideo = Extract<TrialVideo, { format: "rgb24" }>;
+
+interface WaitingVideo {
+  path: string;
+  video: RawVideo;
+  bytes: number;
+  since: number; // performance.now() when it was handed over
+  done: (error?: Error) => void;
+}
+
+/**
+ * Encodes waiting videos in batches, at most `videoConcurrency` ffmpeg processes at once. Waiting videos keep their
+ * order; a batch takes the oldest one and the others of its size and rate, up to the caps.
+ */
+class VideoBatcher {
+  private readonly waiting: WaitingVideo[] = [];
+  private waitingBytes = 0;
   private active = 0;
-  private readonly waiting: (() => void)[] = [];
-  constructor(private readonly limit: number) {}
+  private draining = false;
+  private readonly running = new Set<string>(); // trials dispatched to a station (begin) and not yet recorded
+  private toldOfStations = false;
+  private lastArrival = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private pumpQueued = false;
+  private readonly maxBytes: number;
 
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.active < this.limit) this.active++;
-    else await new Promise<void>((resolve) => this.waiting.push(resolve)); // the slot is handed over, still counted
-    try {
-      return await task();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.active--;
+  constructor(private readonly o: typeof recorderDefaults) {
+    this.maxBytes = o.videoBatchMiB * 1024 * 1024;
+  }
+
+  expect(key: string): void {
+    this.toldOfStations = true;
+    this.running.add(key);
+  }
+
+  arrived(key: string): void {
+    this.running.delete(key);
+    this.lastArrival = performance.now();
+    this.schedule(); // the last trial running may have just come back
+  }
+
+  /** Resolves once the video is at `path`; rejects with why it could not be encoded. */
+  encode(path: string, video: RawVideo): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const bytes = video.frames.reduce((sum, f) => sum + f.length, 0);
+      const done = (error?: Error) => (error ? reject(error) : resolve());
+      this.waiting.push({ path, video, bytes, since: performance.now(), done });
+      this.waitingBytes += bytes;
+      this.schedule();
+    });
+  }
+
+  /** Starts every waiting video as soon as an encoder is free, until none waits. */
+  drain(): void {
+    if (this.waiting.length === 0) return;
+    this.draining = true;
+    this.pump();
+  }
+
+  /** Pumps once the current synchronous burst of records is in, so that it batches together. */
+  private schedule(): void {
+    if (this.pumpQueued) return;
+    this.pumpQueued = true;
+    queueMicrotask(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.active < this.o.videoConcurrency && this.waiting.length > 0) {
+      const now = performance.now();
+      const idle = this.toldOfStations ? this.running.size === 0 : now - this.lastArrival >= this.o.videoBatchQuietMs;
+      const hurry = this.draining || idle;
+      const full = this.waiting.length >= this.o.videoBatchTrials || this.waitingBytes >= this.maxBytes;
+      const stale = now - this.waiting[0].since >= this.o.videoBatchWaitMs;
+      if (!hurry && !full && !stale) break;
+      // when nothing more is coming soon, spread what waits over the free encoders: it is done sooner
+      const free = this.o.videoConcurrency - this.active;
+      const share = hurry ? Math.max(MIN_SPREAD, Math.ceil(this.waiting.length / free)) : this.waiting.length;
+      this.start(this.take(Math.min(share, this.o.videoBatchTrials)));
     }
+    if (this.waiting.length === 0) this.draining = false;
+    else if (this.active < this.o.videoConcurrency) {
+      // wake when the oldest has waited long enough, or when the quiet period ends
+      const now = performance.now();
+      let wake = this.waiting[0].since + this.o.videoBatchWaitMs;
+      if (!this.toldOfStations) wake = Math.min(wake, this.lastArrival + this.o.videoBatchQuietMs);
+      this.timer = setTimeout(() => this.pump(), Math.max(1, wake - now));
+    }
+  }
+
+  /** Takes up to `most` waiting videos of the oldest one's size and rate, within the memory cap, in order. */
+  private take(most: number): WaitingVideo[] {
+    const first = this.waiting[0].video;
+    const batch: WaitingVideo[] = [];
+    let bytes = 0;
+    for (let i = 0; i < this.waiting.length && batch.length < most; ) {
+      const w = this.waiting[i];
+      const same = w.video.width === first.width && w.video.height === first.height && w.video.fps === first.fps;
+      if (!same || (batch.length > 0 && bytes + w.bytes > this.maxBytes)) {
+        i++;
+        continue;
+      }
+      batch.push(w);
+      bytes += w.bytes;
+      this.waiting.splice(i, 1);
+    }
+    this.waitingBytes -= bytes;
+    return batch;
+  }
+
+  private start(batch: WaitingVideo[]): void {
+    this.active++;
+    const { width, height, fps } = batch[0].video;
+    const parts = batch.map((w) => ({ path: w.path, frames: w.video.frames }));
+    encodeVideos(parts, { width, height, fps })
+      .then(
+        () => {
+          for (const w of batch) w.done();
+        },
+        (err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          for (const w of batch) w.done(error);
+        },
+      )
+      .finally(() => {
+        this.active--;
+        this.pump();
+      });
   }
 }

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { InvalidInputError } from "../core/errors.js";
 import { renderPushT } from "../env/tasks/pusht/render.js";
-import { FfmpegFailedError, FfmpegNotFoundError, ffmpegAvailable, VideoWriter } from "./video.js";
+import { encodeVideos, FfmpegFailedError, FfmpegNotFoundError, ffmpegAvailable, VideoWriter } from "./video.js";
 
 const run = promisify(execFile);
 const haveFfmpeg = await ffmpegAvailable();
@@ -125,4 +125,110 @@ test("abort stops ffmpeg and removes the partial file", needsFfmpeg, async () =>
   await video.abort();
   await assert.rejects(stat(path), { code: "ENOENT" });
   await video.abort(); // twice is fine
+});
+
+/** The RGB of the first and the last frame, decoded by ffmpeg. */
+async function firstAndLastColour(path: string, width: number, height: number): Promise<number[][]> {
+  const { stdout } = await run("ffmpeg", ["-v", "error", "-i", path, "-f", "rawvideo", "-pix_fmt", "rgb24", "-"], {
+    encoding: "buffer",
+    maxBuffer: 64 << 20,
+  });
+  const size = width * height * 3;
+  const centre = ((height >> 1) * width + (width >> 1)) * 3;
+  return [0, stdout.length - size].map((at) => [...stdout.subarray(at + centre, at + centre + 3)]);
+}
+
+async function duration(path: string): Promise<number> {
+  const { stdout } = await run("ffprobe", ["-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", path]);
+  return Number(stdout.trim());
+}
+
+const solid = (width: number, height: number, rgb: number[]) => {
+  const frame = new Uint8Array(width * height * 3);
+  for (let i = 0; i < frame.length; i += 3) frame.set(rgb, i);
+  return frame;
+};
+
+for (const [width, height] of [
+  [96, 96],
+  [33, 17],
+]) {
+  test(
+    `one ffmpeg cuts a batch into one mp4 per video, each exactly its frames (${width}x${height})`,
+    needsFfmpeg,
+    async () => {
+      // each video starts in one solid colour and ends in another, so a frame in the wrong file shows
+      const colours = [
+        [
+          [255, 0, 0],
+          [0, 255, 0],
+        ],
+        [
+          [0, 0, 255],
+          [255, 255, 0],
+        ],
+        [
+          [255, 0, 255],
+          [0, 255, 255],
+        ],
+        [
+          [255, 255, 255],
+          [0, 0, 0],
+        ],
+      ];
+      const counts = [13, 1, 55, 2];
+      const parts = counts.map((n, v) => ({
+        path: join(dir, `batch-${width}-${v}.mp4`),
+        frames: Array.from({ length: n }, (_, i) => solid(width, height, colours[v][i === n - 1 ? 1 : 0])),
+      }));
+      const results = await encodeVideos(parts, { width, height, fps: 10 });
+      assert.deepEqual(
+        results.map((r) => r.frames),
+        counts,
+      );
+      assert.ok(
+        parts.every((p) => p.frames.every((f) => f.length === 0)),
+        "frames are released once sent",
+      );
+      for (const [v, part] of parts.entries()) {
+        const p = await probe(part.path);
+        assert.deepEqual(p, {
+          frames: counts[v],
+          width: width + (width % 2),
+          height: height + (height % 2),
+          codec: "h264",
+        });
+        assert.equal(results[v].bytes, (await stat(part.path)).size);
+        assert.ok(Math.abs((await duration(part.path)) - counts[v] / 10) < 0.051, `video ${v} lasts frames / fps`);
+        const [first, last] = await firstAndLastColour(part.path, p.width, p.height);
+        const near = (got: number[], want: number[]) => got.every((c, i) => Math.abs(c - want[i]) < 24);
+        const firstWant = counts[v] === 1 ? colours[v][1] : colours[v][0];
+        assert.ok(near(first, firstWant), `video ${v} starts ${first}, want ${firstWant}`);
+        assert.ok(near(last, colours[v][1]), `video ${v} ends ${last}, want ${colours[v][1]}`);
+      }
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith(".segments-")),
+        [],
+        "no segments are left",
+      );
+    },
+  );
+}
+
+test("a batch that fails leaves no file behind, and one without frames is refused", needsFfmpeg, async () => {
+  const frame = () => new Uint8Array(96 * 96 * 3);
+  const parts = [
+    { path: join(dir, "fail-a.mp4"), frames: [frame(), frame()] },
+    { path: join(dir, "fail-b.mp4"), frames: [frame(), new Uint8Array(5)] },
+  ];
+  await assert.rejects(encodeVideos(parts, { width: 96, height: 96, fps: 10 }), /96x96 RGB frame is 27648 bytes/);
+  for (const p of parts) await assert.rejects(stat(p.path), { code: "ENOENT" });
+  assert.deepEqual(
+    (await readdir(dir)).filter((n) => n.startsWith(".segments-")),
+    [],
+  );
+  await assert.rejects(
+    encodeVideos([{ path: join(dir, "none.mp4"), frames: [] }], { width: 96, height: 96, fps: 10 }),
+    /has no frames/,
+  );
 });
