@@ -44,7 +44,7 @@ export function buildProgram(): Command {
     )
     .option("--obs <type>", "observation type, e.g. state | keypoints | pixels | pixels_agent_pos for pusht")
     .option("--video", "record an mp4 of every trial (needs ffmpeg)", false)
-    .option("--video-size <px>", "video frame side", "512")
+    .option("--video-size <px>", "video frame side (the reference draws 512; 96 is the pixel observation)", "256")
     .option("--step-deadline-ms <ms>", "the policy must answer each step within this time", "1000")
     .option("--memory-mb <mb>", "heap limit of the policy sandbox", "128")
     .option("--delta-cap <list>", "safety: largest change of each action element per step, e.g. 40,40 (px)")

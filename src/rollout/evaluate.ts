@@ -167,7 +167,7 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
   const options: RunOptions = {
     obsType: opts.obsType ?? null,
     video: opts.video ?? false,
-    videoSize: opts.videoSize ?? 512,
+    videoSize: opts.videoSize ?? 256,
     envStack,
     stepDeadlineMs: opts.stepDeadlineMs ?? null,
     memoryLimitMb: opts.memoryLimitMb ?? null,

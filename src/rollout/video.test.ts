@@ -215,6 +215,19 @@ for (const [width, height] of [
   );
 }
 
+test("one long video alone (a 300-step trial, 30 s) stays one file with all its frames", needsFfmpeg, async () => {
+  const dir = await mkdtemp(join(tmpdir(), "enpire-video-long-"));
+  try {
+    const path = join(dir, "long.mp4");
+    const frames = Array.from({ length: 300 }, (_, i) => solid(32, 32, [i % 256, 0, 0]));
+    const [result] = await encodeVideos([{ path, frames }], { width: 32, height: 32, fps: 10 });
+    assert.equal(result.frames, 300);
+    assert.equal((await probe(path)).frames, 300);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test("a batch that fails leaves no file behind, and one without frames is refused", needsFfmpeg, async () => {
   const frame = () => new Uint8Array(96 * 96 * 3);
   const parts = [

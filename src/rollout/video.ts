@@ -34,6 +34,11 @@ export interface VideoPart {
 }
 
 const YUV420P = ["-pix_fmt", "yuv420p"];
+/**
+ * H.264 tuned for cheap encoding of flat-coloured scenes: simulated trials are short and cheap, so encoding CPU would
+ * otherwise rival the simulation's own (measured with bench/fleet.ts); one thread, as stations use the other cores.
+ */
+const H264 = ["-c:v", "libx264", "-preset", "ultrafast", "-tune", "animation", "-threads", "1"];
 const EMPTY = new Uint8Array(0);
 
 const INSTALL_HINT = "it is needed to record video. Install it (apt-get install ffmpeg), or run without --video.";
@@ -130,7 +135,7 @@ export class VideoWriter {
 
   /** Starts ffmpeg writing `path` (overwritten if present). Rejects with FfmpegNotFoundError when it is missing. */
   static async open(path: string, options: VideoOptions): Promise<VideoWriter> {
-    return VideoWriter.start(path, options, [...["-c:v", "libx264"], ...YUV420P, ...["-movflags", "+faststart", path]]);
+    return VideoWriter.start(path, options, [...H264, ...YUV420P, ...["-movflags", "+faststart", path]]);
   }
 
   /** Starts ffmpeg reading raw frames of `options` from stdin, with `output` arguments; `path` names it in errors. */
@@ -250,11 +255,13 @@ export async function encodeVideos(
   const segments = await mkdtemp(join(dirname(parts[0].path), ".segments-"));
   const pattern = join(segments, "%05d.mp4");
   const output = [
-    ...["-c:v", "libx264", "-preset", "veryfast", "-bf", "0"], // B-frames would delay the first segment's start
+    ...H264,
+    ...["-bf", "0"], // B-frames would delay the first segment's start
     ...(cuts.length > 0 ? ["-force_key_frames", `expr:${cuts.map((c) => `eq(n,${c})`).join("+")}`] : []),
     ...YUV420P,
     ...["-f", "segment", "-segment_format", "mp4", "-segment_format_options", "movflags=+faststart"],
-    ...(cuts.length > 0 ? ["-segment_frames", cuts.join(",")] : []),
+    // with one part there is nothing to cut: without a limit the segmenter would cut every 2 s at a keyframe
+    ...(cuts.length > 0 ? ["-segment_frames", cuts.join(",")] : ["-segment_time", "86400"]),
     ...["-reset_timestamps", "1", pattern],
   ];
   try {
