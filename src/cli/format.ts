@@ -17,7 +17,9 @@ export function formatSummary(run: RunRow, summary: RunSummary, storeRoot: strin
     `score     ${summary.meanMaxReward === null ? "n/a" : summary.meanMaxReward.toFixed(3)}  ` +
       "mean of per-episode max reward (Diffusion Policy's test/mean_score)",
     `rolling   ${
-      summary.rolling50 === null ? "n/a (needs 50 trials)" : `${pct(summary.rolling50)} over the last 50 trials`
+      summary.rolling === null
+        ? `n/a (needs ${summary.window} trials)`
+        : `${pct(summary.rolling)} over the last ${summary.window} trials`
     }; cumulative ${pct(summary.successRate)}`,
     `outcomes  ${Object.entries(summary.outcomes)
       .map(([k, v]) => `${k} ${v}`)

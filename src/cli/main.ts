@@ -214,12 +214,15 @@ export function buildProgram(): Command {
     .description("show one run: success, pass@k, robot utilisation with a timeline, and its failed trials")
     .argument("<run>", "run id or an unambiguous prefix")
     .option("--all", "list every failed trial", false)
+    .option("--window <w>", "rolling success over the last W trials", "50")
     .option("--store <dir>", "run store directory")
     .option("--json", "JSON on stdout", false)
     .action((runId: string, o) => {
       const store = RunStore.open(o.store);
       try {
-        const report = runReport(store, runId);
+        const window = int(o.window, "--window");
+        if (window < 1) throw new InvalidInputError(`--window must be at least 1, got ${window}`);
+        const report = runReport(store, runId, window);
         if (o.json) return void process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
         process.stdout.write(`${formatReport(report, store.root)}\n`);
         process.stdout.write(`${formatFailures(report.trials, o.all ? Number.POSITIVE_INFINITY : 20)}\n`);

@@ -46,7 +46,8 @@ test("summary counts outcomes and the mean of per-episode max reward", () => {
   assert.equal(s.successRate, 0.5);
   assert.equal(s.meanMaxReward, 0.625);
   assert.deepEqual(s.outcomes, { success: 2, failure: 1, "policy-error": 1, interrupted: 1 });
-  assert.equal(s.rolling50, null);
+  assert.equal(s.rolling, null);
+  assert.equal(s.window, 50);
 });
 
 test("pass@k: the unbiased estimator agrees with brute-force enumeration", () => {

@@ -49,7 +49,8 @@ export interface RunSummary {
   successRate: number | null; // null when no episode finished
   wilson95: Interval;
   meanMaxReward: number | null; // Diffusion Policy's test/mean_score
-  rolling50: number | null;
+  rolling: number | null; // success over the last `window` trials; null while fewer exist
+  window: number;
   outcomes: Record<string, number>; // count per outcome kind
 }
 
@@ -71,7 +72,8 @@ export function summarise(
     successRate: trials.length ? successes / trials.length : null,
     wilson95: wilson(successes, trials.length),
     meanMaxReward: trials.length ? trials.reduce((a, t) => a + t.maxReward, 0) / trials.length : null,
-    rolling50: rollingSuccess(
+    window,
+    rolling: rollingSuccess(
       trials.map((t) => t.success),
       window,
     ),
