@@ -10,12 +10,12 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { evalFingerprint } from "../src/env/registry.js";
 import type { Status } from "../src/env/station/protocol.js";
-import { bundlePolicy, bundleToData } from "../src/policy/sandbox/bundle.js";
 import type { TrialJob } from "../src/rollout/job.js";
 import { StationFaultError } from "../src/rollout/station.js";
 import { fetchStationStatus, HttpStation } from "../src/rollout/stations/http-station.js";
+
+import { bundledPolicy, pushtJob } from "./support/trial-job.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const ENTRY = path.join(ROOT, "src", "cli", "entry.ts");
@@ -39,25 +39,7 @@ let url: string;
 let stderr = "";
 
 async function jobFor(policyFile: string, over: Partial<TrialJob>): Promise<TrialJob> {
-  const bundle = bundleToData(await bundlePolicy(policyFile));
-  return {
-    schema: "enpire.trial-job/1",
-    runId: "run-e2e",
-    index: 0,
-    seed: 100000,
-    attempt: 1,
-    task: { id: "pusht", version: 1 },
-    evalFingerprint: evalFingerprint("pusht"),
-    obsType: null,
-    policy: { name: path.basename(policyFile, ".js"), ...bundle },
-    maxSteps: 300,
-    tries: 1,
-    stepDeadlineMs: 1000,
-    memoryLimitMb: 64,
-    safety: null,
-    video: null,
-    ...over,
-  };
+  return pushtJob(await bundledPolicy(policyFile), { runId: "run-e2e", maxSteps: 300, ...over });
 }
 
 function enpire(args: string[]) {

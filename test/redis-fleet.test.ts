@@ -31,6 +31,8 @@ import { JobRefusedError, listQueueWorkers, queueStations } from "../src/rollout
 import { startQueueWorker } from "../src/rollout/stations/queue-worker.js";
 import { RunStore } from "../src/rollout/store.js";
 
+import { pushtJob } from "./support/trial-job.js";
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const CHASE = path.join(ROOT, "test", "fixtures", "cli", "chase.js");
 const EVENTS_KEY = "enpire:trials:events";
@@ -152,24 +154,8 @@ before(async () => {
 });
 
 function trialJob(runId: string, index: number, attempt: number, over: Partial<TrialJob> = {}): TrialJob {
-  return {
-    schema: "enpire.trial-job/1",
-    runId,
-    index,
-    seed: 100_000 + index,
-    attempt,
-    task: { id: "pusht", version: 1 },
-    evalFingerprint: evalFingerprint("pusht"),
-    obsType: null,
-    policy: { name: "chase", ...chase },
-    maxSteps: 60,
-    tries: 1,
-    stepDeadlineMs: 1000,
-    memoryLimitMb: 64,
-    safety: null,
-    video: { size: 512, fps: 10 }, // encoding 512 px frames makes a trial last long enough to be killed in
-    ...over,
-  };
+  // encoding 512 px frames makes a trial last long enough to be killed in
+  return pushtJob(chase, { runId, index, seed: 100_000 + index, attempt, video: { size: 512, fps: 10 }, ...over });
 }
 
 /** `completed` / `stalled` / `failed` events per job id, from the queue's own event stream in Redis. */

@@ -5,10 +5,11 @@ import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { pushtJob } from "../../test/support/trial-job.js";
 import { sha256 } from "../core/hash.js";
 import { TrialResultSchema } from "../core/trial.js";
 import { evalFingerprint } from "../env/registry.js";
-import { bundlePolicy } from "../policy/sandbox/bundle.js";
+import { bundlePolicy, bundleToData } from "../policy/sandbox/bundle.js";
 import { TrialExecutor } from "./execute.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import { readLedger, verifyLedger } from "./ledger.js";
@@ -36,30 +37,14 @@ function openRun(episodes = 5) {
 
 /** The job a fleet would send: the chase policy on Push-T for a few steps, with 96 px video if asked. */
 function job(runId: string, index: number, seed: number, video: boolean, attempt = 1): TrialJob {
-  return {
-    schema: "enpire.trial-job/1",
+  return pushtJob(bundleToData(chase), {
     runId,
     index,
     seed,
     attempt,
-    task: { id: "pusht", version: 1 },
-    evalFingerprint: evalFingerprint("pusht"),
-    obsType: null,
-    policy: {
-      name: "chase",
-      path: chase.path,
-      source: chase.source,
-      code: chase.code,
-      sha256: chase.sha256,
-      map: chase.mapJson,
-    },
     maxSteps: 12,
-    tries: 1,
-    stepDeadlineMs: 1000,
-    memoryLimitMb: 64,
-    safety: null,
     video: video ? { size: 96, fps: 10 } : null,
-  };
+  });
 }
 
 function ffprobeFrames(file: string): number {

@@ -8,6 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { pushtJob } from "../../../test/support/trial-job.js";
 import { evalFingerprint } from "../../env/registry.js";
 import { type Phase, PROTOCOL_VERSION, type Status } from "../../env/station/protocol.js";
 import { bundlePolicy, bundleToData, type PolicyBundleData } from "../../policy/sandbox/bundle.js";
@@ -28,24 +29,7 @@ after(async () => {
 });
 
 function job(over: Partial<TrialJob> = {}): TrialJob {
-  return {
-    schema: "enpire.trial-job/1",
-    runId: "run-test",
-    index: 0,
-    seed: 100000,
-    attempt: 1,
-    task: { id: "pusht", version: 1 },
-    evalFingerprint: evalFingerprint("pusht"),
-    obsType: null,
-    policy: { name: "chase", ...chase },
-    maxSteps: 60,
-    tries: 1,
-    stepDeadlineMs: 1000,
-    memoryLimitMb: 64,
-    safety: null,
-    video: null,
-    ...over,
-  };
+  return pushtJob(chase, over);
 }
 
 async function serve(options: Partial<StationServerOptions> = {}): Promise<StationServer> {

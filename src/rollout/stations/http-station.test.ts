@@ -8,8 +8,8 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { pushtJob } from "../../../test/support/trial-job.js";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
-import { evalFingerprint } from "../../env/registry.js";
 import { bundlePolicy, bundleToData, type PolicyBundleData } from "../../policy/sandbox/bundle.js";
 import type { TrialJob } from "../job.js";
 import { StationFaultError } from "../station.js";
@@ -37,24 +37,7 @@ after(async () => {
 });
 
 function job(over: Partial<TrialJob> = {}): TrialJob {
-  return {
-    schema: "enpire.trial-job/1",
-    runId: "run-client",
-    index: 0,
-    seed: 100000,
-    attempt: 1,
-    task: { id: "pusht", version: 1 },
-    evalFingerprint: evalFingerprint("pusht"),
-    obsType: null,
-    policy: { name: "chase", ...chase },
-    maxSteps: 50,
-    tries: 1,
-    stepDeadlineMs: 1000,
-    memoryLimitMb: 64,
-    safety: null,
-    video: null,
-    ...over,
-  };
+  return pushtJob(chase, { runId: "run-client", maxSteps: 50, ...over });
 }
 
 async function serve(options: Partial<StationServerOptions> = {}): Promise<StationServer> {
