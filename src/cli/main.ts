@@ -13,6 +13,7 @@ import { connectStations } from "../rollout/stations/connect.js";
 import { RunStore, type TrialRow } from "../rollout/store.js";
 import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerMcpCommands } from "./commands/mcp.js";
 import { registerPushtCommands } from "./commands/pusht.js";
 import { registerStationCommands } from "./commands/station.js";
 import { registerWorkerCommands } from "./commands/worker.js";
@@ -246,6 +247,7 @@ export function buildProgram(): Command {
   registerStationCommands(program);
   registerLedgerCommands(program);
   registerExportCommands(program);
+  registerMcpCommands(program);
   return program;
 }
 
