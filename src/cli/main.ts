@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { EnpireError, InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { listTasks } from "../env/registry.js";
+import { LiteratureError } from "../evolve/literature.js";
 import { evaluate, resume } from "../rollout/evaluate.js";
 import type { FleetEvent } from "../rollout/fleet.js";
 import type { RunSummary } from "../rollout/metrics.js";
@@ -13,6 +14,7 @@ import { connectStations } from "../rollout/stations/connect.js";
 import { RunStore, type TrialRow } from "../rollout/store.js";
 import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
+import { registerLitCommands } from "./commands/lit.js";
 import { registerMcpCommands } from "./commands/mcp.js";
 import { registerPushtCommands } from "./commands/pusht.js";
 import { registerStationCommands } from "./commands/station.js";
@@ -248,6 +250,7 @@ export function buildProgram(): Command {
   registerLedgerCommands(program);
   registerExportCommands(program);
   registerMcpCommands(program);
+  registerLitCommands(program);
   return program;
 }
 
@@ -290,7 +293,7 @@ export async function main(argv: string[] = process.argv): Promise<void> {
       process.exitCode = err.exitCode;
       return;
     }
-    const bad = err instanceof InvalidInputError || err instanceof UnknownTaskError;
+    const bad = err instanceof InvalidInputError || err instanceof UnknownTaskError || err instanceof LiteratureError;
     const message = err instanceof Error ? err.message : String(err);
     process.stderr.write(`enpire: ${message}\n`);
     if (!(err instanceof EnpireError) && err instanceof Error && process.env.ENPIRE_DEBUG) {
