@@ -346,7 +346,8 @@ function lastEntry(file: string): LedgerEntry | null {
   }
 }
 
-function fsyncDir(dir: string): void {
+/** Fsyncs a directory, so a file created or renamed inside it survives a power loss. */
+export function fsyncDir(dir: string): void {
   const fd = fs.openSync(dir, "r");
   try {
     fs.fsyncSync(fd);

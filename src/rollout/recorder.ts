@@ -147,6 +147,20 @@ export class Recorder {
     return work;
   }
 
+  /** What every result of a job says about where it came from: run, trial, seed, attempt, task and policy. */
+  private identity(job: TrialJob) {
+    return {
+      schema: "enpire.trial-result/1" as const,
+      runId: this.runId,
+      index: job.index,
+      seed: job.seed,
+      attempt: job.attempt,
+      task: job.task,
+      evalFingerprint: job.evalFingerprint,
+      policy: { name: job.policy.name, path: job.policy.path, sha256: job.policy.sha256 },
+    };
+  }
+
   private async write(job: TrialJob, output: TrialOutput, video: TrialVideo | null): Promise<TrialRow> {
     this.videos.arrived(trialKey(job));
     checkMatches(job, output, this.runId);
@@ -168,16 +182,9 @@ export class Recorder {
       }
     }
     const result: TrialResult = {
-      schema: "enpire.trial-result/1",
-      runId: this.runId,
-      index: job.index,
-      seed: job.seed,
-      task: job.task,
-      evalFingerprint: job.evalFingerprint,
-      policy: { name: job.policy.name, path: job.policy.path, sha256: job.policy.sha256 },
+      ...this.identity(job),
       envStack: output.envStack,
       station: output.station,
-      attempt: job.attempt,
       outcome: output.outcome,
       success: output.outcome.kind === "success",
       counted: output.outcome.kind !== "interrupted",
@@ -207,16 +214,9 @@ export class Recorder {
     }
     const writer = this.store.beginTrial(this.runId, job.index, job.seed);
     return writer.commitAsync({
-      schema: "enpire.trial-result/1",
-      runId: this.runId,
-      index: job.index,
-      seed: job.seed,
-      task: job.task,
-      evalFingerprint: job.evalFingerprint,
-      policy: { name: job.policy.name, path: job.policy.path, sha256: job.policy.sha256 },
+      ...this.identity(job),
       envStack: "unknown", // the station never reported its stack
       station,
-      attempt: job.attempt,
       outcome: { kind: "interrupted", score: null, reason },
       success: false,
       counted: false,

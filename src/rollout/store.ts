@@ -5,7 +5,7 @@ import Database from "better-sqlite3";
 import { z } from "zod";
 import { EnpireError, InvalidInputError } from "../core/errors.js";
 import { type TrialEvent, type TrialResult, TrialResultSchema } from "../core/trial.js";
-import { appendLedgerEntry, appendLedgerEntryAsync, readLedger, repairTornTail } from "./ledger.js";
+import { appendLedgerEntry, appendLedgerEntryAsync, fsyncDir, readLedger, repairTornTail } from "./ledger.js";
 
 /**
  * The run store: one directory per run and per trial on disk, indexed in SQLite.
@@ -595,16 +595,6 @@ function processAlive(pid: number): boolean {
 /** Removes a directory that holds nothing (a marker); one with files is left for inspection. */
 function removeIfEmpty(dir: string): void {
   if (fs.readdirSync(dir).length === 0) fs.rmdirSync(dir);
-}
-
-/** Fsyncs a directory, so a rename inside it survives a power loss. */
-function fsyncDir(dir: string): void {
-  const fd = fs.openSync(dir, "r");
-  try {
-    fs.fsyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }
 
 /**
