@@ -151,6 +151,11 @@ export const PUSHT_SPEC: TaskSpec = deepFreeze({
       damping: 0,
       wallRadius: WALL_RADIUS,
     },
+    // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
+    seeds: {
+      heldOut: { start: 100000, count: 50, note: "Diffusion Policy's test seeds 100000..100049" },
+      search: { start: 0, end: 99999 },
+    },
   },
 });
 
