@@ -12,11 +12,13 @@ import { runReport } from "../rollout/report.js";
 import type { Station } from "../rollout/station.js";
 import { connectStations } from "../rollout/stations/connect.js";
 import { RunStore, type TrialRow } from "../rollout/store.js";
+import { registerAgentCommands } from "./commands/agents.js";
 import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerLitCommands } from "./commands/lit.js";
 import { registerMcpCommands } from "./commands/mcp.js";
 import { registerPushtCommands } from "./commands/pusht.js";
+import { registerResearchCommands } from "./commands/research.js";
 import { registerStationCommands } from "./commands/station.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { formatFailures, formatReport, pct, table } from "./format.js";
@@ -251,6 +253,8 @@ export function buildProgram(): Command {
   registerExportCommands(program);
   registerMcpCommands(program);
   registerLitCommands(program);
+  registerResearchCommands(program);
+  registerAgentCommands(program);
   return program;
 }
 

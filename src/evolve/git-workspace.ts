@@ -61,6 +61,12 @@ export async function addWorktree(repoDir: string, dir: string, branch: string, 
   await retryOnLock(() => git(repoDir).raw(["worktree", "add", "--quiet", "-b", branch, dir, from]));
 }
 
+/** Adds a worktree at `dir` with `commit` checked out and no branch (a snapshot). */
+export async function addDetachedWorktree(repoDir: string, dir: string, commit: string): Promise<void> {
+  fs.mkdirSync(path.dirname(dir), { recursive: true });
+  await retryOnLock(() => git(repoDir).raw(["worktree", "add", "--quiet", "--detach", dir, commit]));
+}
+
 /** Files changed in `dir` and not committed (tracked or new), as `git status --porcelain` names them. */
 export async function uncommitted(dir: string): Promise<string[]> {
   const status = await git(dir).status();

@@ -11,6 +11,7 @@
  */
 import fs from "node:fs";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import MiniSearch from "minisearch";
 import { EnpireError, InvalidInputError } from "../core/errors.js";
 
@@ -53,6 +54,17 @@ export interface LiteratureHit {
 }
 
 /** A literature folder that is missing, empty of readable files, or holds a file that cannot be read. */
+/** The notes shipped with enpire (literature/ at the package root), from src/evolve (tsx) or dist/evolve. */
+export const SHIPPED_LITERATURE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "literature");
+
+/** The folders searched by default: the shipped notes, plus $ENPIRE_HOME/literature when that folder exists. */
+export function defaultLiteratureDirs(env: NodeJS.ProcessEnv = process.env): string[] {
+  const dirs = [SHIPPED_LITERATURE];
+  const home = env.ENPIRE_HOME ? path.join(env.ENPIRE_HOME, "literature") : undefined;
+  if (home && fs.existsSync(home)) dirs.push(home);
+  return dirs;
+}
+
 export class LiteratureError extends EnpireError {}
 
 /**

@@ -4,44 +4,13 @@ import { createRequire } from "node:module";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { setStill, writeStillOrSolveTemplate } from "../../test/support/research-template.js";
 import { InvalidInputError } from "../core/errors.js";
 import { RunStore } from "../rollout/store.js";
 import * as gitws from "./git-workspace.js";
 import { ResearchProject } from "./project.js";
 
 const require = createRequire(import.meta.url);
-const REPO = path.resolve(import.meta.dirname, "..", "..");
-
-/**
- * A starting workspace whose policy.ts follows params.json: `still` holds the pusher where it is (never succeeds),
- * otherwise it runs the example heuristic (solves Push-T), so a change is plainly better or worse.
- */
-function writeTemplate(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.cpSync(path.join(REPO, "examples/policies/pusht-heuristic"), path.join(dir, "pusht-heuristic"), {
-    recursive: true,
-  });
-  const heuristic = fs
-    .readFileSync(path.join(REPO, "examples/policies/pusht-heuristic.ts"), "utf8")
-    .replace('from "../../src/policy/authoring.js"', 'from "../../../src/policy/authoring.js"');
-  fs.writeFileSync(path.join(dir, "heuristic.ts"), heuristic);
-  fs.writeFileSync(path.join(dir, "params.json"), `${JSON.stringify({ still: true })}\n`);
-  fs.writeFileSync(
-    path.join(dir, "policy.ts"),
-    [
-      'import heuristic from "./heuristic.js";',
-      'import params from "./params.json";',
-      "const still = () => ({ act: (obs: readonly number[]) => [obs[0], obs[1]] });",
-      "export default params.still ? still : heuristic;",
-      "",
-    ].join("\n"),
-  );
-}
-
-function setParams(dir: string, still: boolean): void {
-  fs.writeFileSync(path.join(dir, "params.json"), `${JSON.stringify({ still })}\n`);
-}
-
 describe("research project", () => {
   let root: string;
   let store: RunStore;
@@ -49,7 +18,7 @@ describe("research project", () => {
 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-research-"));
-    writeTemplate(path.join(root, "start"));
+    writeStillOrSolveTemplate(path.join(root, "start"));
     store = RunStore.open(path.join(root, "store"));
     project = await ResearchProject.create(store, { name: "demo", task: "pusht", from: path.join(root, "start") });
   });
@@ -73,7 +42,7 @@ describe("research project", () => {
       "Running the planner instead of standing still solves the task",
       "agent-1",
     );
-    setParams(b.dir, false);
+    setStill(b.dir, false);
     const change = await project.commitChange("agent-1", "agent-1");
     assert.deepEqual(change.files, ["params.json"]);
     const evaluated = await project.evaluateBranch({ branch: "agent-1", episodes: 8, agent: "agent-1" });
@@ -86,7 +55,7 @@ describe("research project", () => {
 
     // a change back to standing still: clearly worse, reverted, and its commit stays reachable
     await project.hypothesis("agent-1", "Standing still is as good as planning on these seeds", "agent-1");
-    setParams(b.dir, true);
+    setStill(b.dir, true);
     const worse = await project.commitChange("agent-1");
     await project.evaluateBranch({ branch: "agent-1", episodes: 8 });
     const reverted = await project.decide("agent-1");
@@ -127,7 +96,7 @@ describe("research project", () => {
       project.hypothesis("agent-2", "A second idea before the first is decided"),
       /open hypothesis h\d+/,
     );
-    setParams(b.dir, false);
+    setStill(b.dir, false);
     await assert.rejects(
       project.evaluateBranch({ branch: "agent-2", episodes: 2 }),
       /uncommitted changes \(params\.json\)/,

@@ -113,7 +113,7 @@ export class ResearchProject {
   ) {}
 
   static projectsRoot(store: RunStore): string {
-    return path.join(store.root, "projects");
+    return path.resolve(store.root, "projects");
   }
 
   /** The names of the store's projects, oldest first. */
@@ -564,6 +564,25 @@ export class ResearchProject {
       throw new InvalidInputError(`no hypothesis or commit "${hypothesisOrCommit}" in project "${this.name}"`);
     }
     return gitws.diff(this.repoDir, commit);
+  }
+
+  /** A read-only checkout of a commit (detached worktree under snapshots/), e.g. to replay it with video. */
+  async snapshot(commit: string): Promise<string> {
+    const full = await gitws.resolveRef(this.repoDir, commit);
+    if (!full) throw new InvalidInputError(`no commit ${commit} in project "${this.name}"`);
+    const dir = path.join(this.dir, "snapshots", full);
+    if (!fs.existsSync(dir)) await gitws.addDetachedWorktree(this.repoDir, dir, full);
+    return dir;
+  }
+
+  /** The commit of an idea-tree node: a hypothesis's change, a borrow's commit, or the baseline. */
+  ideaCommit(node: string): string | null {
+    if (node === "baseline") return this.manifest.baselineCommit;
+    const change = this.ledger.of("change").find((c) => c.body.hypothesis === node);
+    if (change) return change.body.commit;
+    const seq = /^borrow-(\d+)$/.exec(node);
+    const borrow = seq ? this.ledger.of("borrow").find((b) => b.seq === Number(seq[1])) : undefined;
+    return borrow?.body.commit ?? null;
   }
 
   async requireBranchHead(branch: string): Promise<string> {

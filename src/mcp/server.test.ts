@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { OPERATIONS } from "../evolve/operations.js";
 import { createMcpServer } from "./server.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -42,17 +43,23 @@ async function call(name: string, args: Record<string, unknown> = {}) {
 
 test("lists the tools, named as the CLI verbs", async () => {
   const { tools } = await client.listTools();
-  assert.deepEqual(tools.map((t) => t.name).sort(), [
-    "describe_task",
-    "run",
-    "runs",
-    "show",
-    "station_control",
-    "station_status",
-    "tasks",
-    "trial",
-    "verify_ledger",
-  ]);
+  const research = OPERATIONS.map((o) => o.name);
+  assert.deepEqual(
+    tools.map((t) => t.name).sort(),
+    [
+      "describe_task",
+      "run",
+      "runs",
+      "show",
+      "station_control",
+      "station_status",
+      "tasks",
+      "trial",
+      "verify_ledger",
+      ...research,
+    ].sort(),
+  );
+  assert.ok(research.includes("evaluate_branch") && research.includes("idea_tree"));
   const run = tools.find((t) => t.name === "run");
   assert.ok(run?.inputSchema.properties?.episodes, "run's input schema lists episodes");
 });

@@ -13,6 +13,7 @@ import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import { evalFingerprint, listTasks } from "../env/registry.js";
 import { CONFIRM_ACTIONS, ControlActionSchema } from "../env/station/protocol.js";
+import { OPERATIONS, type Operation } from "../evolve/operations.js";
 import { evaluate, MAX_SEED, MAX_STATIONS } from "../rollout/evaluate.js";
 import { verifyLedger } from "../rollout/ledger.js";
 import { runReport } from "../rollout/report.js";
@@ -28,6 +29,8 @@ export interface McpServerOptions {
   store?: string;
   /** Version reported to clients. */
   version?: string;
+  /** The research project, branch and agent name this server is started for (an agent's own server). */
+  bound?: { project?: string; branch?: string; agent?: string };
 }
 
 // ---- argument schemas: one per tool, the field names are what an error message points at ----
@@ -365,6 +368,15 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         return ok(await controlStation(a.url, a.action, body, a.timeoutMs));
       }),
   );
+
+  // research: the same operations as `enpire research <op>` (evolve/operations.ts)
+  for (const o of OPERATIONS as readonly Operation[]) {
+    server.registerTool(o.name, { description: o.description, inputSchema: o.args.shape }, (a, extra) =>
+      guarded(() =>
+        withStore(async (store) => ok(await o.run({ store, bound: options.bound ?? {}, signal: extra.signal }, a))),
+      ),
+    );
+  }
 
   return server;
 }

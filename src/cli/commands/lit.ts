@@ -2,29 +2,17 @@
  * `enpire lit search QUERY`: ranked passages from the local literature folders (see evolve/literature.ts). By default
  * the shipped `literature/` notes, plus `$ENPIRE_HOME/literature` when that folder exists; `--dir` replaces both.
  */
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
-import { defaults, indexLiterature, type PassageLocation, searchLiterature } from "../../evolve/literature.js";
+import {
+  defaultLiteratureDirs,
+  defaults,
+  indexLiterature,
+  type PassageLocation,
+  searchLiterature,
+} from "../../evolve/literature.js";
 
-/** The notes shipped with enpire, from src/cli/commands (tsx) or dist/cli/commands (built). */
-export const SHIPPED_LITERATURE = path.resolve(
-  path.dirname(fileURLToPath(import.meta.url)),
-  "..",
-  "..",
-  "..",
-  "literature",
-);
-
-/** The folders searched when no --dir is given. */
-export function defaultLiteratureDirs(env: NodeJS.ProcessEnv = process.env): string[] {
-  const dirs = [SHIPPED_LITERATURE];
-  const home = env.ENPIRE_HOME ? path.join(env.ENPIRE_HOME, "literature") : undefined;
-  if (home && fs.existsSync(home)) dirs.push(home);
-  return dirs;
-}
+export { defaultLiteratureDirs, SHIPPED_LITERATURE } from "../../evolve/literature.js";
 
 export function registerLitCommands(program: Command): void {
   const lit = program.command("lit").description("search the local literature: markdown, text and PDF files");

@@ -8,14 +8,21 @@ import type { Command } from "commander";
 export function registerMcpCommands(program: Command): void {
   program
     .command("mcp")
-    .description("serve enpire's tools (tasks, run, runs, show, trial, ledger, stations) over MCP on stdio")
+    .description("serve enpire's tools (tasks, runs, trials, stations, research, literature) over MCP on stdio")
     .option("--store <dir>", "run store directory (default $ENPIRE_HOME or ./.enpire)")
-    .action(async (o: { store?: string }) => {
+    .option("--project <name>", "research project the research tools default to")
+    .option("--branch <name>", "branch the research tools default to (an agent's own)")
+    .option("--agent <name>", "agent name recorded with research entries")
+    .action(async (o: { store?: string; project?: string; branch?: string; agent?: string }) => {
       const [{ StdioServerTransport }, { createMcpServer }] = await Promise.all([
         import("@modelcontextprotocol/sdk/server/stdio.js"),
         import("../../mcp/server.js"),
       ]);
-      const server = createMcpServer({ store: o.store, version: program.version() });
+      const server = createMcpServer({
+        store: o.store,
+        version: program.version(),
+        bound: { project: o.project, branch: o.branch, agent: o.agent },
+      });
       const transport = new StdioServerTransport();
       const closed = new Promise<void>((resolve) => {
         transport.onclose = () => resolve();

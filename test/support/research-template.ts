@@ -1,0 +1,33 @@
+/**
+ * A cheap starting workspace for research tests: policy.ts follows params.json, either holding the pusher still
+ * (never succeeds) or running the example heuristic (solves Push-T), so a change is plainly better or worse.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export function writeStillOrSolveTemplate(dir: string): void {
+  fs.mkdirSync(dir, { recursive: true });
+  fs.cpSync(path.join(REPO, "examples/policies/pusht-heuristic"), path.join(dir, "pusht-heuristic"), {
+    recursive: true,
+  });
+  fs.copyFileSync(path.join(REPO, "examples/policies/pusht-heuristic.ts"), path.join(dir, "heuristic.ts"));
+  setStill(dir, true);
+  fs.writeFileSync(
+    path.join(dir, "policy.ts"),
+    [
+      'import heuristic from "./heuristic.js";',
+      'import params from "./params.json";',
+      "const still = () => ({ act: (obs: readonly number[]) => [obs[0], obs[1]] });",
+      "export default params.still ? still : heuristic;",
+      "",
+    ].join("\n"),
+  );
+}
+
+/** Sets the template's one parameter in `dir` (a workspace or a branch's worktree). */
+export function setStill(dir: string, still: boolean): void {
+  fs.writeFileSync(path.join(dir, "params.json"), `${JSON.stringify({ still })}\n`);
+}
