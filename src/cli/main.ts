@@ -13,6 +13,7 @@ import type { Station } from "../rollout/station.js";
 import { connectStations } from "../rollout/stations/connect.js";
 import { RunStore, type TrialRow } from "../rollout/store.js";
 import { registerAgentCommands } from "./commands/agents.js";
+import { registerBenchAgentsCommands } from "./commands/bench-agents.js";
 import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerLitCommands } from "./commands/lit.js";
@@ -255,6 +256,7 @@ export function buildProgram(): Command {
   registerLitCommands(program);
   registerResearchCommands(program);
   registerAgentCommands(program);
+  registerBenchAgentsCommands(program);
   return program;
 }
 

@@ -46,6 +46,11 @@ export async function head(dir: string): Promise<string> {
   return (await git(dir).revparse(["HEAD"])).trim();
 }
 
+/** The tree (the files) of a commit: two commits with the same tree hold the same policy. */
+export async function treeOf(repoDir: string, commit: string): Promise<string> {
+  return (await git(repoDir).revparse([`${commit}^{tree}`])).trim();
+}
+
 /** The commit a ref (branch, tag or commit) names, or null when it names none. */
 export async function resolveRef(repoDir: string, ref: string): Promise<string | null> {
   try {

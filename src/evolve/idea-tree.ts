@@ -78,13 +78,16 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
   const keptHead = new Map<string, string>();
   const results: Record<string, CurvePoint[]> = {};
   const resultNode: { lane: string; t: number; node: string | null }[] = [];
+  // evidence is pooled per git tree (the same files are the same policy), as ResearchProject.commitStats does
+  const treeOf = new Map<string, string>([[baselineCommit, project.manifest.baselineTree]]);
+  const key = (commit: string) => treeOf.get(commit) ?? commit;
   const rate = (c: string) => {
-    const p = pooled.get(c);
+    const p = pooled.get(key(c));
     return p && p.trials > 0 ? p.successes / p.trials : null;
   };
   const record = (lane: string, at: string, node: string | null) => {
     const head = keptHead.get(lane);
-    const p = head ? pooled.get(head) : undefined;
+    const p = head ? pooled.get(key(head)) : undefined;
     if (!head || !p || p.trials < minTrials || lane === BASELINE_BRANCH) return;
     results[lane].push({ t: t(at), y: p.successes / p.trials });
     resultNode.push({ lane, t: t(at), node: node ?? nodeOfCommit.get(head) ?? null });
@@ -125,16 +128,26 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         break;
       }
       case "change": {
-        const body = e.body as { hypothesis: string; commit: string; files: string[] };
+        const body = e.body as { hypothesis: string; commit: string; tree: string; files: string[] };
         changes.set(body.hypothesis, body);
+        treeOf.set(body.commit, body.tree);
         break;
       }
       case "evaluation": {
-        const body = e.body as { commit: string; purpose: string; valid: boolean; trials: number; successes: number };
+        const body = e.body as {
+          commit: string;
+          tree: string;
+          purpose: string;
+          valid: boolean;
+          trials: number;
+          successes: number;
+        };
+        treeOf.set(body.commit, body.tree);
         if (body.purpose !== "search" || !body.valid) break;
-        const p = pooled.get(body.commit) ?? { trials: 0, successes: 0 };
-        pooled.set(body.commit, { trials: p.trials + body.trials, successes: p.successes + body.successes });
-        if (keptHead.get(lane) === body.commit) record(lane, e.at, null);
+        const p = pooled.get(body.tree) ?? { trials: 0, successes: 0 };
+        pooled.set(body.tree, { trials: p.trials + body.trials, successes: p.successes + body.successes });
+        const held = keptHead.get(lane);
+        if (held && key(held) === body.tree) record(lane, e.at, null);
         break;
       }
       case "decision": {
@@ -169,7 +182,13 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         break;
       }
       case "borrow": {
-        const body = e.body as { from: { branch: string; commit: string }; method: string; commit: string };
+        const body = e.body as {
+          from: { branch: string; commit: string };
+          method: string;
+          commit: string;
+          tree: string;
+        };
+        treeOf.set(body.commit, body.tree);
         const id = `borrow-${e.seq}`;
         const parent = keptHead.get(lane) ?? baselineCommit;
         nodes.push({
@@ -202,7 +221,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
   }
 
   for (const n of nodes) {
-    const p = pooled.get(n.commit);
+    const p = pooled.get(key(n.commit));
     n.score = rate(n.commit);
     n.trials = p?.trials ?? 0;
   }

@@ -96,7 +96,8 @@ describe("research project", () => {
       project.hypothesis("agent-2", "A second idea before the first is decided"),
       /open hypothesis h\d+/,
     );
-    setStill(b.dir, false);
+    // other bytes than agent-1's kept change, so no evidence is pooled with it (same files = same evidence)
+    fs.writeFileSync(path.join(b.dir, "params.json"), '{ "still": false }\n');
     await assert.rejects(
       project.evaluateBranch({ branch: "agent-2", episodes: 2 }),
       /uncommitted changes \(params\.json\)/,
@@ -104,9 +105,10 @@ describe("research project", () => {
     await project.commitChange("agent-2");
     await assert.rejects(project.decide("agent-2"), /has not been evaluated/);
     await project.evaluateBranch({ branch: "agent-2", episodes: 2 });
-    // evidence is per commit: agent-1's evaluation of the shared baseline counts here too
+    // evidence is per policy (the commit's files): the baseline's 8 trials from agent-1, plus agent-1's 8 of its
+    // reverted change, which had put the baseline's params.json back byte for byte
     const d = await project.decide("agent-2");
-    assert.deepEqual([d.baseline.trials, d.candidate.trials, d.kept], [8, 2, true]);
+    assert.deepEqual([d.baseline.trials, d.candidate.trials, d.kept], [16, 2, true]);
     await assert.rejects(project.evaluateBranch({ branch: "nope", episodes: 1 }), InvalidInputError);
   });
 

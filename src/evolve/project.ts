@@ -104,6 +104,9 @@ export interface BranchInfo {
 }
 
 export class ResearchProject {
+  /** Trees being confirmed on the held-out seeds by this process (two agents holding the same files). */
+  private readonly confirming = new Set<string>();
+
   private constructor(
     readonly dir: string,
     readonly store: RunStore,
@@ -162,6 +165,7 @@ export class ResearchProject {
       evalFingerprint: evalFingerprint(opts.task),
       baselineBranch: BASELINE_BRANCH,
       baselineCommit,
+      baselineTree: await gitws.treeOf(repo, baselineCommit),
       template,
       entry: "policy.ts",
       goal: { successRate: goalRate, episodes: seeds.heldOut.count, seedStart: seeds.heldOut.start },
@@ -272,6 +276,7 @@ export class ResearchProject {
 
   /** Commits the branch's worktree as the change that tests its open hypothesis. */
   async commitChange(branch: string, agent?: string): Promise<EntryBody<"change">> {
+    await this.requireBranchHead(branch);
     const h = this.openHypothesis(branch);
     if (!h) throw new InvalidInputError(`branch "${branch}" has no open hypothesis; record one before committing`);
     if (this.ledger.of("change").some((c) => c.body.hypothesis === h.body.id)) {
@@ -280,7 +285,12 @@ export class ResearchProject {
     const dir = this.branchDir(branch);
     const info = await gitws.commitAll(dir, `${h.body.id}: ${h.body.text}`, agent ?? h.agent ?? "agent");
     if (!info) throw new InvalidInputError(`nothing changed in ${dir}: edit the policy before committing`);
-    const body = { hypothesis: h.body.id, parentCommit: h.body.parentCommit, ...info };
+    const body = {
+      hypothesis: h.body.id,
+      parentCommit: h.body.parentCommit,
+      ...info,
+      tree: await gitws.treeOf(this.repoDir, info.commit),
+    };
     this.ledger.append("change", body, { branch, agent: agent ?? h.agent });
     return body;
   }
@@ -303,12 +313,10 @@ export class ResearchProject {
     let seedStart: number;
     let episodes = opts.episodes;
     if (purpose === "confirm") {
-      const done = this.ledger
-        .of("evaluation")
-        .find((e) => e.body.commit === commit && e.body.purpose === "confirm" && e.body.valid);
+      const done = this.confirmation(commit);
       if (done) {
         throw new InvalidInputError(
-          `commit ${commit.slice(0, 8)} was confirmed already (run ${done.body.runId}: ${done.body.successes}/${done.body.trials}); the held-out seeds are run once per commit`,
+          `commit ${commit.slice(0, 8)} was confirmed already (run ${done.body.runId}: ${done.body.successes}/${done.body.trials}); the held-out seeds are run once per policy (commit files)`,
         );
       }
       seedStart = seeds.heldOut.start;
@@ -326,18 +334,32 @@ export class ResearchProject {
       if (seedStart + episodes - 1 > seeds.search.end)
         throw new InvalidInputError(`commit ${commit.slice(0, 8)} has used every search seed`);
     }
+    const tree = await gitws.treeOf(this.repoDir, commit);
+    if (purpose === "confirm") {
+      if (this.confirming.has(tree)) {
+        throw new InvalidInputError(
+          `commit ${commit.slice(0, 8)}'s files are being confirmed on the held-out seeds right now`,
+        );
+      }
+      this.confirming.add(tree);
+    }
     const started = Date.now();
-    const result = await evaluate(this.store, {
-      taskId: this.manifest.task.id,
-      policyFile: path.join(dir, this.manifest.entry),
-      episodes,
-      seedStart,
-      stations: opts.stations,
-      video: opts.video,
-      videoSize: opts.videoSize,
-      onTrial: opts.onTrial,
-      signal: opts.signal,
-    });
+    let result: Awaited<ReturnType<typeof evaluate>>;
+    try {
+      result = await evaluate(this.store, {
+        taskId: this.manifest.task.id,
+        policyFile: path.join(dir, this.manifest.entry),
+        episodes,
+        seedStart,
+        stations: opts.stations,
+        video: opts.video,
+        videoSize: opts.videoSize,
+        onTrial: opts.onTrial,
+        signal: opts.signal,
+      });
+    } finally {
+      if (purpose === "confirm") this.confirming.delete(tree);
+    }
     const run = this.store.getRun(result.runId);
     const valid = run.evalFingerprint === this.manifest.evalFingerprint;
     const counted = result.trials.filter((t: TrialRow) => t.counted);
@@ -347,6 +369,7 @@ export class ResearchProject {
       {
         hypothesis: hyp,
         commit,
+        tree,
         runId: result.runId,
         purpose,
         evalFingerprint: run.evalFingerprint,
@@ -396,6 +419,7 @@ export class ResearchProject {
    * the parent and the change stays reachable under the tag `reverted/<hypothesis>`.
    */
   async decide(branch: string, opts: { agent?: string; alpha?: number } = {}): Promise<DecideResult> {
+    await this.requireBranchHead(branch);
     const h = this.openHypothesis(branch);
     if (!h) throw new InvalidInputError(`branch "${branch}" has no open hypothesis to decide`);
     const change = this.ledger.of("change").find((c) => c.body.hypothesis === h.body.id);
@@ -450,6 +474,7 @@ export class ResearchProject {
     agent?: string,
   ): Promise<EntryBody<"borrow">> {
     if (branch === from.branch) throw new InvalidInputError("a branch cannot borrow from itself");
+    await this.requireBranchHead(branch);
     const open = this.openHypothesis(branch);
     if (open && this.ledger.of("change").some((c) => c.body.hypothesis === open.body.id)) {
       throw new InvalidInputError(
@@ -473,7 +498,13 @@ export class ResearchProject {
         );
       commit = info.commit;
     }
-    const body = { from: { branch: from.branch, commit: fromHead }, method, commit, hypothesis: open?.body.id ?? null };
+    const body = {
+      from: { branch: from.branch, commit: fromHead },
+      method,
+      commit,
+      tree: await gitws.treeOf(this.repoDir, commit),
+      hypothesis: open?.body.id ?? null,
+    };
     this.ledger.append("borrow", body, { branch, agent });
     return body;
   }
@@ -522,14 +553,17 @@ export class ResearchProject {
     );
   }
 
-  /** Pooled valid search statistics of a commit. */
+  /**
+   * Pooled valid search statistics of a commit: every evaluation of a commit with the same files (git tree) counts,
+   * since the same files are the same policy (an adopted peer commit carries its evidence with it).
+   */
   commitStats(commit: string): CommitStats {
     let trials = 0;
     let successes = 0;
     let rewardSum = 0;
-    for (const e of this.ledger.of("evaluation")) {
+    for (const e of this.evaluationsOf(commit)) {
       const b = e.body;
-      if (b.commit !== commit || b.purpose !== "search" || !b.valid) continue;
+      if (b.purpose !== "search" || !b.valid) continue;
       trials += b.trials;
       successes += b.successes;
       rewardSum += (b.meanMaxReward ?? 0) * b.trials;
@@ -537,12 +571,37 @@ export class ResearchProject {
     return statsOf(commit, trials, successes, trials ? rewardSum / trials : null);
   }
 
-  /** Search trials run so far on a commit (valid or not): the next one runs the next search seed. */
+  /** Search trials run so far on a commit's files (valid or not): the next one runs the next search seed. */
   searchTrials(commit: string): number {
-    return this.ledger
-      .of("evaluation")
-      .filter((e) => e.body.commit === commit && e.body.purpose === "search")
+    return this.evaluationsOf(commit)
+      .filter((e) => e.body.purpose === "search")
       .reduce((n, e) => n + e.body.episodes, 0);
+  }
+
+  /** The complete held-out confirmation of a commit's files, if it had one. */
+  confirmation(commit: string): Entry<"evaluation"> | null {
+    return (
+      this.evaluationsOf(commit).find(
+        (e) => e.body.purpose === "confirm" && e.body.valid && e.body.trials === e.body.episodes,
+      ) ?? null
+    );
+  }
+
+  /** Evaluations of a commit or of any commit with the same files. */
+  private evaluationsOf(commit: string): Entry<"evaluation">[] {
+    const evaluations = this.ledger.of("evaluation");
+    const tree = this.knownTree(commit, evaluations);
+    return evaluations.filter((e) => e.body.commit === commit || (tree !== null && e.body.tree === tree));
+  }
+
+  /** A commit's tree as the ledger recorded it (null for a commit it never saw). */
+  private knownTree(commit: string, evaluations: Entry<"evaluation">[]): string | null {
+    if (commit === this.manifest.baselineCommit) return this.manifest.baselineTree;
+    const seen =
+      evaluations.find((e) => e.body.commit === commit)?.body.tree ??
+      this.ledger.of("change").find((c) => c.body.commit === commit)?.body.tree ??
+      this.ledger.of("borrow").find((b) => b.body.commit === commit)?.body.tree;
+    return seen ?? null;
   }
 
   /** The branch's hypothesis that has no decision yet, if any. */

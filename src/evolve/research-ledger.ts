@@ -29,6 +29,7 @@ export const EntryBodies = {
     evalFingerprint: z.string(),
     baselineBranch: z.string(),
     baselineCommit: Sha,
+    baselineTree: Sha,
     template: z.string(),
     entry: z.string(), // the policy file evaluations load, relative to the workspace
     goal: z.object({ successRate: z.number(), episodes: z.number().int().positive(), seedStart: z.number().int() }),
@@ -38,6 +39,7 @@ export const EntryBodies = {
   change: z.object({
     hypothesis: z.string(),
     commit: Sha,
+    tree: Sha, // the commit's git tree: evidence is pooled per tree (the same files are the same policy)
     parentCommit: Sha,
     files: z.array(z.string()),
     insertions: z.number().int(),
@@ -46,6 +48,7 @@ export const EntryBodies = {
   evaluation: z.object({
     hypothesis: z.string().nullable(),
     commit: Sha,
+    tree: Sha,
     runId: z.string(),
     purpose: z.enum(["search", "confirm"]),
     evalFingerprint: z.string(),
@@ -74,6 +77,7 @@ export const EntryBodies = {
     from: z.object({ branch: z.string(), commit: Sha }),
     method: z.enum(["cherry-pick", "merge", "adopt"]),
     commit: Sha, // the commit on the borrowing branch
+    tree: Sha,
     hypothesis: z.string().nullable(),
   }),
   prune: z.object({ reason: z.string(), stats: Stats }),

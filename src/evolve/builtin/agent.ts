@@ -93,7 +93,7 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
         continue;
       }
       confirmed.add(head);
-      if (p.ledger.of("evaluation").some((e) => e.body.commit === head && e.body.purpose === "confirm")) continue;
+      if (p.confirmation(head)) continue; // these files were judged on the held-out seeds already
       const c = await p.evaluateBranch({
         branch,
         episodes: 1,
@@ -104,7 +104,7 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
       });
       ctx.emit(
         "confirm",
-        `held-out check of ${head.slice(0, 8)}: ${c.successes}/${c.trials}${c.goalReached ? " — GOAL REACHED" : " — below the goal, searching on"}`,
+        `held-out check of ${head.slice(0, 8)}: ${c.successes}/${c.trials}${c.goalReached ? " — GOAL REACHED" : c.trials < p.manifest.goal.episodes ? " — cut off before the end" : " — below the goal, searching on"}`,
       );
       if (c.goalReached) {
         reachedGoal = true;
