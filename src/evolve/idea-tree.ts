@@ -73,6 +73,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
   const nodeOfCommit = new Map<string, string>([[baselineCommit, "baseline"]]);
   const hypotheses = new Map<string, { text: string; parentCommit: string }>();
   const changes = new Map<string, { commit: string; files: string[] }>();
+  const changeAt = new Map<string, { at: string; lane: string; agent: string | null }>();
   // pooled stats per commit as the ledger goes, and each branch's kept head
   const pooled = new Map<string, { trials: number; successes: number }>();
   const keptHead = new Map<string, string>();
@@ -131,6 +132,9 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         const body = e.body as { hypothesis: string; commit: string; tree: string; files: string[] };
         changes.set(body.hypothesis, body);
         treeOf.set(body.commit, body.tree);
+        // a peer may borrow a change before it is decided: the edge still finds its idea
+        changeAt.set(body.hypothesis, { at: e.at, lane, agent: e.agent });
+        if (!nodeOfCommit.has(body.commit)) nodeOfCommit.set(body.commit, body.hypothesis);
         break;
       }
       case "evaluation": {
@@ -219,6 +223,34 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         break;
     }
   }
+
+  // changes never decided (the team stopped first) are ideas too: shown as not kept
+  const decided = new Set(nodes.map((n) => n.id));
+  for (const [id, c] of changes) {
+    const h = hypotheses.get(id);
+    const at = changeAt.get(id);
+    if (decided.has(id) || !h || !at) continue;
+    nodes.push({
+      id,
+      lane: at.lane,
+      agent: at.agent,
+      tMin: t(at.at),
+      label: `${h.text} (not decided)`,
+      hypothesis: h.text,
+      commit: c.commit,
+      parentCommit: h.parentCommit,
+      score: null,
+      trials: 0,
+      kept: false,
+      gain: 0,
+      raisedTeamBest: false,
+      onBestLineage: false,
+      kind: "change",
+    });
+    edges.push({ from: nodeOfCommit.get(h.parentCommit) ?? "baseline", to: id, kind: "parent" });
+  }
+  const ids = new Set(nodes.map((n) => n.id));
+  for (const edge of edges) if (!ids.has(edge.from)) edge.from = "baseline";
 
   for (const n of nodes) {
     const p = pooled.get(key(n.commit));

@@ -578,6 +578,11 @@ export class ResearchProject {
       .reduce((n, e) => n + e.body.episodes, 0);
   }
 
+  /** Whether this process is running the held-out check of a commit's files right now. */
+  async isBeingConfirmed(commit: string): Promise<boolean> {
+    return this.confirming.has(await gitws.treeOf(this.repoDir, commit));
+  }
+
   /** The complete held-out confirmation of a commit's files, if it had one. */
   confirmation(commit: string): Entry<"evaluation"> | null {
     return (

@@ -43,7 +43,7 @@ export async function writeTeamReport(
     teamBest: path.join(dir, "team-best.svg"),
     ideaTree: path.join(dir, "idea-tree.svg"),
   };
-  fs.writeFileSync(files.teamBest, teamBestChart(tree, team));
+  fs.writeFileSync(files.teamBest, teamBestChart(project, tree, team));
   fs.writeFileSync(files.ideaTree, ideaTreeChart(tree, { title: `Idea tree: ${project.name}` }));
   const copied = videos.map((v) => {
     const name = `${v.label.replace(/[^\w.-]+/g, "-").replace(/-+$/, "")}.mp4`;
@@ -74,6 +74,13 @@ export async function writeTeamReport(
   lines.push(
     `| iterations (kept) | ${team.agents.reduce((s, a) => s + a.iterations, 0)} (${team.agents.reduce((s, a) => s + a.kept, 0)}) |`,
   );
+  const checks = project.ledger.of("evaluation").filter((e) => e.body.purpose === "confirm");
+  lines.push(
+    `| held-out checks (each a different policy) | ${checks.length}: ${checks.map((e) => `${e.body.successes}/${e.body.trials}${e.body.trials < e.body.episodes ? " (cut off when the team stopped)" : ""}`).join(", ") || "none"} |`,
+  );
+  lines.push(
+    `| search trials | ${project.ledger.of("evaluation").reduce((n, e) => n + (e.body.purpose === "search" ? e.body.trials : 0), 0)} |`,
+  );
   lines.push(`| mean robot utilisation (MRU) | ${pct(team.mru)} |`);
   lines.push(
     `| mean token utilisation (MTU) | ${team.mtu === null ? "– (no language model)" : `${Math.round(team.mtu)} tokens/min`} |`,
@@ -95,13 +102,13 @@ export async function writeTeamReport(
   lines.push("");
   lines.push("## Ideas that raised the team-average best");
   lines.push("");
-  const raised = tree.nodes.filter((n) => n.raisedTeamBest).sort((a, b) => a.tMin - b.tMin);
+  const raised = tree.nodes.filter((n) => n.raisedTeamBest && n.kind !== "baseline").sort((a, b) => a.tMin - b.tMin);
   if (raised.length === 0) lines.push("None.");
   else {
     lines.push("| time | branch | idea | gain | success |\n|---|---|---|---|---|");
     for (const n of raised) {
       lines.push(
-        `| ${mins(n.tMin)} | ${n.lane} | ${n.id}: ${escapeCell(n.label)} | +${(n.gain * 100).toFixed(1)} pp | ${pct(n.score)} (${n.trials}) |`,
+        `| ${mins(n.tMin)} | ${n.lane} | ${n.id}: ${escapeCell(short(n.label))} | +${(n.gain * 100).toFixed(1)} pp | ${pct(n.score)} (${n.trials}) |`,
       );
     }
   }
@@ -139,8 +146,19 @@ export async function writeTeamReport(
   return files;
 }
 
-function teamBestChart(tree: IdeaTree, team: TeamResult): string {
+function teamBestChart(project: ResearchProject, tree: IdeaTree, team: TeamResult): string {
   const xMax = Math.max(tree.totalMin, 0.1);
+  const goalAt = project.goal()?.at;
+  const checks = project.ledger
+    .of("evaluation")
+    .filter((e) => e.body.purpose === "confirm" && e.body.trials === e.body.episodes)
+    .map((e) => ({
+      tMin: project.minutesSince(e.at),
+      rate: e.body.successes / e.body.trials,
+      successes: e.body.successes,
+      trials: e.body.trials,
+      goal: goalAt !== undefined && e.at <= goalAt && project.goal()?.body.runId === e.body.runId,
+    }));
   return lineChart({
     title: `Team-average best success (${team.size} ${team.kind} agents)`,
     xLabel: "wall-clock minutes",
@@ -150,10 +168,22 @@ function teamBestChart(tree: IdeaTree, team: TeamResult): string {
     yMax: 1,
     yTickFormat: (y) => `${Math.round(y * 100)}%`,
     series: [{ name: "team-average best", points: tree.teamCurve.map((p) => ({ x: p.t, y: p.y })), step: true }],
-    markers: tree.raises
-      .filter((r) => r.gain >= 0.05)
-      .map((r) => ({ x: r.t, y: r.y, label: `${r.node ?? r.agent} +${(r.gain * 100).toFixed(0)} pp` })),
+    markers: [
+      ...tree.raises
+        .filter((r) => r.gain >= 0.05)
+        .map((r) => ({ x: r.t, y: r.y, label: `${r.node ?? r.agent} +${(r.gain * 100).toFixed(0)} pp` })),
+      ...checks.map((c) => ({
+        x: c.tMin,
+        y: c.rate,
+        label: `held-out ${c.successes}/${c.trials}${c.goal ? " (goal)" : ""}`,
+      })),
+    ],
   });
+}
+
+/** The first clause of a long hypothesis, for tables (the ledger keeps the whole sentence). */
+function short(label: string, max = 110): string {
+  return label.length <= max ? label : `${label.slice(0, max - 1).replace(/\s+\S*$/, "")}…`;
 }
 
 function escapeCell(s: string): string {

@@ -3,34 +3,39 @@
  * template (templates/pusht/params.json) with the cross-entropy method, and drives the same research operations a
  * coding agent would, so the whole loop runs offline and every step is in the ledger:
  *
- *   1. Evidence for the incumbent: the branch head gets `episodes` search trials (and more when it looks good).
- *   2. Confirmation: when the head's search success reaches the goal over `confirmTrials` trials, it is run once on
- *      the held-out seeds; if that meets the goal, the team stops.
- *   3. Reuse: when a peer's head is significantly better than ours (Fisher), or ours is pruned, adopt the peer's files
+ *   1. Reuse: when a peer's head is significantly better than ours (Fisher), or ours is pruned, adopt the peer's files
  *      (a borrow edge in the idea tree) and re-centre the search there.
+ *   2. Evidence for the incumbent: the branch head gets `episodes` search trials, more after a candidate looked better
+ *      without being shown better (so the next comparison is on equal evidence), and `confirmTrials` once its rate
+ *      meets the goal.
+ *   3. The held-out check: a policy whose search success meets the goal over `confirmTrials` trials (the head, or a
+ *      candidate under evaluation) runs once on the task's held-out seeds; if that meets the goal, the team stops.
+ *      Every check is in the ledger, so a reader can count how often the held-out seeds were consulted.
  *   4. An iteration: sample parameters from the CEM distribution → a falsifiable hypothesis naming the knobs it moves
  *      → commit params.json → evaluate on the commit's search seeds (the same seeds for every commit, so candidates
- *      are compared on the same scenes), adding trials while the change looks better but is not yet significant →
- *      keep or revert from the statistics → every `popSize` candidates, refit the CEM distribution to the elites.
+ *      are compared on the same scenes), doubling the trials while the change looks better but is not yet
+ *      significant → keep or revert from the statistics → every `popSize` candidates, refit CEM to the elites.
  */
 import fs from "node:fs";
 import path from "node:path";
+import { InvalidInputError } from "../../core/errors.js";
 import { RandomState } from "../../core/rng.js";
 import { decide } from "../compare.js";
+import { GitWorkspaceError } from "../git-workspace.js";
 import type { AgentContext, AgentRunner } from "../team.js";
-import { type CemState, propose, restartAround, update } from "./cem.js";
+import { type CemState, defaults as cemDefaults, propose, restartAround, update } from "./cem.js";
 import { decode, describeChange, type PushTParams as Params } from "./param-space.js";
 
 export const builtinDefaults = {
   episodes: 16, // search trials per evaluation step
-  maxEpisodes: 48, // most search trials a candidate gets before its decision
-  confirmTrials: 48, // search trials the head needs before a held-out confirmation
+  maxEpisodes: 160, // most search trials a candidate gets before its decision (doubling from `episodes`)
+  confirmTrials: 96, // search trials a policy needs (at the goal's rate) before its held-out check
   popSize: 6, // candidates per CEM generation
-  eliteFraction: 0.34,
-  smoothing: 0.7,
-  minStd: 0.03,
-  initialStd: 0.3, // spread of the first generation around the baseline, in normalised units
-  adoptStd: 0.12, // spread after adopting a peer's parameters
+  eliteFraction: cemDefaults.eliteFraction,
+  smoothing: cemDefaults.smoothing,
+  minStd: cemDefaults.minStd,
+  initialStd: cemDefaults.initialStd, // spread of the first generation around the baseline, in normalised units
+  adoptStd: 0.06, // spread after adopting a peer's parameters: a local search around them
   alpha: 0.05,
 };
 
@@ -50,16 +55,64 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
   const rng = new RandomState(ctx.seed);
   const goal = p.manifest.goal.successRate;
   let headParams = readParams(dir);
+  // trials the incumbent should have: raised when a candidate looked better but could not be shown better, so the
+  // next comparison is on equal evidence (near the top, only many trials separate 97% from 93%)
+  let headTarget = o.episodes;
   let cem: CemState = restartAround(headParams, o.initialStd);
   let batch: { u: number[]; score: number }[] = [];
   let iterations = 0;
   let kept = 0;
-  const confirmed = new Set<string>();
   const evaluateHead = (episodes: number, force = false) =>
     p.evaluateBranch({ branch, episodes, stations: 1, agent: ctx.agent, signal: ctx.signal, force });
 
-  let reachedGoal = false;
-  while (!ctx.stopped()) {
+  /** The one held-out check of the head's files, when its search evidence meets the goal. True: goal reached. */
+  const confirmIfReady = async (commit: string): Promise<boolean> => {
+    const s = p.commitStats(commit);
+    if ((s.rate ?? 0) < goal || s.trials < o.confirmTrials || p.confirmation(commit)) return false;
+    if (await p.isBeingConfirmed(commit)) return false; // a peer holding the same files is checking them now
+    const c = await p.evaluateBranch({
+      branch,
+      episodes: 1,
+      purpose: "confirm",
+      stations: 1,
+      agent: ctx.agent,
+      signal: ctx.signal,
+    });
+    const verdict = c.goalReached
+      ? "GOAL REACHED"
+      : c.trials < p.manifest.goal.episodes
+        ? "cut off before the end"
+        : "below the goal, searching on";
+    ctx.emit(
+      "confirm",
+      `held-out check of ${commit.slice(0, 8)} (search ${s.successes}/${s.trials}): ${c.successes}/${c.trials} — ${verdict}`,
+    );
+    return c.goalReached;
+  };
+
+  /** Commits, evaluates and decides a hypothesis that an earlier step left open. */
+  const finishOpen = async (id: string): Promise<void> => {
+    if (!p.ledger.of("change").some((c) => c.body.hypothesis === id)) await p.commitChange(branch, ctx.agent);
+    const head = await p.requireBranchHead(branch);
+    if (p.commitStats(head).trials === 0) await evaluateHead(o.episodes);
+    const d = await p.decide(branch, { agent: ctx.agent, alpha: o.alpha });
+    iterations++;
+    if (d.kept) kept++;
+    headParams = readParams(dir);
+    ctx.emit(
+      "decision",
+      `${d.hypothesis} ${d.kept ? "KEEP  " : "revert"} ${d.candidate.successes}/${d.candidate.trials} vs ${d.baseline.successes}/${d.baseline.trials}  (finished after an interruption)`,
+    );
+  };
+
+  /** One step of the loop; true when the goal is reached. */
+  const step = async (): Promise<boolean> => {
+    // 0. a change left undecided (the team stopped mid-iteration, or a step was refused): finish it first
+    const open = p.openHypothesis(branch);
+    if (open) {
+      await finishOpen(open.body.id);
+      return false;
+    }
     const head = await p.requireBranchHead(branch);
     const hs = p.commitStats(head);
     // 1. reuse a peer's recipe when it is significantly better than ours, or when ours is pruned
@@ -67,75 +120,58 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     const mine = board.find((r) => r.id === branch);
     const leader = board.find((r) => r.id !== branch && r.trials > 0);
     if (mine && leader && mine.trials > 0 && (mine.pruned || decide(mine, leader, o.alpha).decision === "keep")) {
-      try {
-        const b = await p.borrow(branch, { branch: leader.id }, "adopt", ctx.agent);
-        ctx.emit(
-          "borrow",
-          `adopted ${leader.id}@${b.from.commit.slice(0, 8)} (${leader.successes}/${leader.trials} vs ours ${mine.successes}/${mine.trials})`,
-        );
-        headParams = readParams(dir);
-        cem = restartAround(headParams, o.adoptStd);
-        batch = [];
-        continue;
-      } catch (err) {
-        ctx.emit("error", `could not adopt ${leader.id}: ${err instanceof Error ? err.message : String(err)}`);
-      }
-    }
-    // 2. evidence for the incumbent
-    if (hs.trials < o.episodes) {
-      await evaluateHead(o.episodes - hs.trials, true);
-      continue;
-    }
-    // 3. confirmation on the held-out seeds, once per commit
-    if ((hs.rate ?? 0) >= goal && !confirmed.has(head)) {
-      if (hs.trials < o.confirmTrials) {
-        await evaluateHead(Math.min(o.episodes, o.confirmTrials - hs.trials), true);
-        continue;
-      }
-      confirmed.add(head);
-      if (p.confirmation(head)) continue; // these files were judged on the held-out seeds already
-      const c = await p.evaluateBranch({
-        branch,
-        episodes: 1,
-        purpose: "confirm",
-        stations: 1,
-        agent: ctx.agent,
-        signal: ctx.signal,
-      });
+      const b = await p.borrow(branch, { branch: leader.id }, "adopt", ctx.agent);
       ctx.emit(
-        "confirm",
-        `held-out check of ${head.slice(0, 8)}: ${c.successes}/${c.trials}${c.goalReached ? " — GOAL REACHED" : c.trials < p.manifest.goal.episodes ? " — cut off before the end" : " — below the goal, searching on"}`,
+        "borrow",
+        `adopted ${leader.id}@${b.from.commit.slice(0, 8)} (${leader.successes}/${leader.trials} vs ours ${mine.successes}/${mine.trials})`,
       );
-      if (c.goalReached) {
-        reachedGoal = true;
-        ctx.goalReached();
-        break;
-      }
-      continue;
+      headParams = readParams(dir);
+      headTarget = o.episodes;
+      cem = restartAround(headParams, o.adoptStd);
+      batch = [];
+      return false;
     }
+    // 2. evidence for the incumbent (enough for a held-out check once it looks good enough)
+    const target = (hs.rate ?? 0) >= goal ? Math.max(headTarget, o.confirmTrials) : headTarget;
+    if (hs.trials < target) {
+      await evaluateHead(target - hs.trials, true);
+      return false;
+    }
+    // 3. the held-out check, once per policy
+    if (await confirmIfReady(head)) return true;
     // 4. one iteration
     const u = propose(cem, rng);
     const candidate = decode(u);
     const change = describeChange(headParams, candidate);
-    if (change.summary === "no change") continue; // the sample rounds to the head's own values
-    await p.hypothesis(branch, change.hypothesis, ctx.agent);
+    if (change.summary === "no change") return false; // the sample rounds to the head's own values
     writeParams(dir, candidate);
+    await p.hypothesis(branch, change.hypothesis, ctx.agent);
     await p.commitChange(branch, ctx.agent);
     let ev = await evaluateHead(o.episodes);
     const firstScore = ev.trials ? ev.successes / ev.trials + 0.1 * (p.commitStats(ev.commit).meanMaxReward ?? 0) : 0;
+    let goalReached = false;
+    // more trials while the change looks better than its parent but is not yet shown better (doubling)
     while (!ctx.stopped() && ev.pooled.trials < o.maxEpisodes) {
       const parent = p.commitStats(head);
       const d = decide(parent, ev.pooled, o.alpha);
       if (d.decision !== "undecided" || (ev.pooled.rate ?? 0) <= (parent.rate ?? 0)) break;
       if ((await p.leaderboard()).find((r) => r.id === branch)?.pruned) break; // no more trials for a pruned line
-      ev = await evaluateHead(Math.min(o.episodes, o.maxEpisodes - ev.pooled.trials));
+      ev = await evaluateHead(Math.min(ev.pooled.trials, o.maxEpisodes - ev.pooled.trials));
+      if (await confirmIfReady(ev.commit)) {
+        goalReached = true;
+        break;
+      }
     }
-    if (ev.pooled.trials === 0) break; // stopped before any trial of the change: leave it open, as it is
+    // the team stopped mid-evaluation: the change stays open rather than be judged on partial evidence
+    if (ctx.stopped()) return false;
     const d = await p.decide(branch, { agent: ctx.agent, alpha: o.alpha });
     iterations++;
     if (d.kept) {
       kept++;
       headParams = candidate;
+      headTarget = o.episodes;
+    } else if (d.decision === "undecided" && (d.candidate.rate ?? 0) > (d.baseline.rate ?? 0)) {
+      headTarget = Math.max(headTarget, Math.min(o.maxEpisodes, d.candidate.trials));
     }
     ctx.emit(
       "decision",
@@ -146,8 +182,23 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
       cem = update(cem, batch, { eliteFraction: o.eliteFraction, smoothing: o.smoothing, minStd: o.minStd });
       batch = [];
     }
+    return goalReached;
+  };
+
+  while (!ctx.stopped()) {
+    try {
+      if (await step()) {
+        ctx.goalReached();
+        return { iterations, kept, exit: "reached the goal" };
+      }
+    } catch (err) {
+      // a refusal (a peer is confirming the same files, a git conflict) is not the end of the agent: note it, go on
+      if (!(err instanceof InvalidInputError || err instanceof GitWorkspaceError)) throw err;
+      ctx.emit("error", err.message);
+      await new Promise((r) => setTimeout(r, 500));
+    }
   }
-  return { iterations, kept, exit: reachedGoal ? "reached the goal" : "the team stopped" };
+  return { iterations, kept, exit: "the team stopped" };
 }
 
 function readParams(dir: string): Params {
