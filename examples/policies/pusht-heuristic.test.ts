@@ -6,8 +6,8 @@ import { blockCoverage } from "../../src/env/tasks/pusht/coverage.js";
 import { MAX_STEPS } from "../../src/env/tasks/pusht/geometry.js";
 import { PUSHT_SPEC, PushT } from "../../src/env/tasks/pusht/pusht.js";
 import { loadPolicy } from "../../src/policy/load.js";
-import { type BlockPose, coverage, fromOrigin, poseCost, sweepPusher, toOrigin } from "./pusht-heuristic/model.js";
-import { deadbeat, trace } from "./pusht-heuristic/pd.js";
+import { type BlockPose, coverage, fromOrigin, poseCost, sweepPusher, toOrigin } from "../../templates/pusht/model.js";
+import { deadbeat, trace } from "../../templates/pusht/pd.js";
 import createPolicy from "./pusht-heuristic.js";
 
 const POLICY_FILE = fileURLToPath(new URL("./pusht-heuristic.ts", import.meta.url));

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, describe, it } from "node:test";
+import { writeStillOrSolveTemplate } from "../../test/support/research-template.js";
 import { parseBenchFlags } from "../cli/commands/bench-agents.js";
 import { InvalidInputError } from "../core/errors.js";
 import { RunStore } from "../rollout/store.js";
@@ -19,34 +20,7 @@ import {
 import { GRID_POINTS, interpolateOnGrid } from "./curves.js";
 import type { AgentRunner } from "./team.js";
 
-const REPO = path.resolve(import.meta.dirname, "..", "..");
 const BUDGET_MIN = 0.5; // a cap only: a run ends when its agents return, well before
-
-/** A starting workspace whose policy.ts follows params.json: stand still (never succeeds) or run the heuristic. */
-function writeTemplate(dir: string): void {
-  fs.mkdirSync(dir, { recursive: true });
-  fs.cpSync(path.join(REPO, "examples/policies/pusht-heuristic"), path.join(dir, "pusht-heuristic"), {
-    recursive: true,
-  });
-  const heuristic = fs
-    .readFileSync(path.join(REPO, "examples/policies/pusht-heuristic.ts"), "utf8")
-    .replace(
-      'from "../../src/policy/authoring.js"',
-      `from ${JSON.stringify(path.join(REPO, "src/policy/authoring.js"))}`,
-    );
-  fs.writeFileSync(path.join(dir, "heuristic.ts"), heuristic);
-  fs.writeFileSync(path.join(dir, "params.json"), `${JSON.stringify({ still: true })}\n`);
-  fs.writeFileSync(
-    path.join(dir, "policy.ts"),
-    [
-      'import heuristic from "./heuristic.js";',
-      'import params from "./params.json";',
-      "const still = () => ({ act: (obs: readonly number[]) => [obs[0], obs[1]] });",
-      "export default params.still ? still : heuristic;",
-      "",
-    ].join("\n"),
-  );
-}
 
 /**
  * A cheap agent with a language model's bookkeeping (1000 tokens a step), one iteration each: measure the baseline,
@@ -108,7 +82,7 @@ describe("AutoEnvBench", () => {
 
   before(async () => {
     root = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-bench-"));
-    writeTemplate(path.join(root, "start"));
+    writeStillOrSolveTemplate(path.join(root, "start"));
     store = RunStore.open(path.join(root, "store"));
     outDir = path.join(root, "out");
     const kinds: string[] = [];

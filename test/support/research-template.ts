@@ -5,15 +5,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { HAND_TUNED } from "../../examples/policies/pusht-heuristic.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 
 export function writeStillOrSolveTemplate(dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
-  fs.cpSync(path.join(REPO, "examples/policies/pusht-heuristic"), path.join(dir, "pusht-heuristic"), {
-    recursive: true,
-  });
-  fs.copyFileSync(path.join(REPO, "examples/policies/pusht-heuristic.ts"), path.join(dir, "heuristic.ts"));
+  // the research template's planner, at the example heuristic's hand-tuned values
+  fs.cpSync(path.join(REPO, "templates", "pusht"), path.join(dir, "pusht"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "heuristic.ts"),
+    `import { createPolicyWith } from "./pusht/policy.js";\nexport default () => createPolicyWith(${JSON.stringify(HAND_TUNED)});\n`,
+  );
   setStill(dir, true);
   fs.writeFileSync(
     path.join(dir, "policy.ts"),

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import { test } from "node:test";
-import { defaults as exampleDefaults } from "../../../examples/policies/pusht-heuristic/planner.js";
+import { HAND_TUNED } from "../../../examples/policies/pusht-heuristic.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { BASELINE, decode, describeChange, encode, KNOBS, type PushTParams, TUNED } from "./param-space.js";
 
@@ -17,11 +17,7 @@ test("params.json of the template holds the baseline, knob for knob and in the t
 });
 
 test("the tuned values are the example heuristic's constants", () => {
-  assert.equal(TUNED.strokeSpeed, exampleDefaults.strokeSpeed);
-  assert.equal(TUNED.standoff, exampleDefaults.standoff);
-  assert.equal(TUNED.maxDepth, exampleDefaults.depths.at(-1));
-  assert.equal(TUNED.costFloor, exampleDefaults.costFloor);
-  assert.equal(TUNED.waypointOffset, exampleDefaults.waypointOffset);
+  assert.deepEqual(TUNED, HAND_TUNED);
 });
 
 test("the baseline and the tuned values sit inside every range, the tuned ones well away from the bounds", () => {
