@@ -7,11 +7,10 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Command } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
-import { AGENT_KINDS, type AgentKind } from "../../evolve/agents/cli-agents.js";
-import { cliAgentRunner } from "../../evolve/agents/runner.js";
-import { builtinAgentRunner } from "../../evolve/builtin/agent.js";
+import { AGENT_KINDS } from "../../evolve/agents/cli-agents.js";
+import { agentRunner, TEAM_AGENT_KINDS } from "../../evolve/agents/runner.js";
 import { ResearchProject } from "../../evolve/project.js";
-import { type AgentRunner, runTeam, type TeamEvent, type TeamResult } from "../../evolve/team.js";
+import { runTeam, type TeamEvent, type TeamResult } from "../../evolve/team.js";
 import { type ReportVideo, writeTeamReport } from "../../evolve/team-report.js";
 import { evaluate } from "../../rollout/evaluate.js";
 import { RunStore } from "../../rollout/store.js";
@@ -72,15 +71,14 @@ async function runTeamCommand(o: TeamFlags): Promise<void> {
   if (!(goal > 0 && goal <= 1)) throw new InvalidInputError(`--goal must be a success rate in (0, 1], got "${o.goal}"`);
   const seed = int(o.seed, "--seed");
   const kind = o.agent;
-  if (kind !== "builtin" && !(AGENT_KINDS as readonly string[]).includes(kind)) {
+  if (!TEAM_AGENT_KINDS.includes(kind)) {
     throw new InvalidInputError(`--agent must be builtin or one of ${AGENT_KINDS.join(", ")}, got "${kind}"`);
   }
   const store = RunStore.open(o.store);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   try {
     // an external CLI is checked before anything is created: a missing CLI or key is one clear line
-    const runner: AgentRunner =
-      kind === "builtin" ? builtinAgentRunner() : await cliAgentRunner(kind as AgentKind, { storeRoot: store.root });
+    const runner = await agentRunner(kind, { storeRoot: store.root });
     const name = o.project ?? `${o.task}-${stamp(new Date())}`;
     const project = await ResearchProject.create(store, { name, task: o.task, goalSuccessRate: goal });
     try {

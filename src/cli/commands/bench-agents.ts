@@ -7,11 +7,9 @@ import path from "node:path";
 import type { Command } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
 import { listTasks } from "../../env/registry.js";
-import { AGENT_KINDS, type AgentKind } from "../../evolve/agents/cli-agents.js";
-import { cliAgentRunner } from "../../evolve/agents/runner.js";
+import { AGENT_KINDS } from "../../evolve/agents/cli-agents.js";
+import { agentRunner, TEAM_AGENT_KINDS } from "../../evolve/agents/runner.js";
 import { type BenchEvent, benchAgents, newBenchId } from "../../evolve/bench-agents.js";
-import { builtinAgentRunner } from "../../evolve/builtin/agent.js";
-import type { AgentRunner } from "../../evolve/team.js";
 import { RunStore } from "../../rollout/store.js";
 import { int, numbers } from "../main.js";
 
@@ -50,9 +48,10 @@ export function registerBenchAgentsCommands(program: Command): void {
 /** Every flag checked, in order, each refused with one line naming it. */
 export function parseBenchFlags(o: BenchFlags) {
   const agents = commaList(o.agent, "--agent");
-  const kinds = ["builtin", ...AGENT_KINDS] as string[];
   for (const a of agents) {
-    if (!kinds.includes(a)) throw new InvalidInputError(`--agent must list kinds of ${kinds.join(", ")}, got "${a}"`);
+    if (!TEAM_AGENT_KINDS.includes(a)) {
+      throw new InvalidInputError(`--agent must list kinds of ${TEAM_AGENT_KINDS.join(", ")}, got "${a}"`);
+    }
   }
   const tasks = commaList(o.task, "--task");
   const known = listTasks().map((t) => t.id);
@@ -100,8 +99,7 @@ async function benchCommand(o: BenchFlags): Promise<void> {
   try {
     const id = newBenchId(store);
     const outDir = path.resolve(o.out ?? path.join(store.root, "bench", id));
-    const makeRunner = async (kind: string): Promise<AgentRunner> =>
-      kind === "builtin" ? builtinAgentRunner() : cliAgentRunner(kind as AgentKind, { storeRoot: store.root });
+    const makeRunner = (kind: string) => agentRunner(kind, { storeRoot: store.root });
     const controller = new AbortController();
     const onSigint = () => {
       log("enpire: stopping the run in flight after its trials, then writing the report (Ctrl-C again to kill)");

@@ -6,14 +6,23 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { builtinAgentRunner } from "../builtin/agent.js";
 import { OPERATIONS } from "../operations.js";
 import type { AgentContext, AgentRunner } from "../team.js";
-import { type AgentKind, checkAgent, launchAgent } from "./cli-agents.js";
+import { AGENT_KINDS, type AgentKind, checkAgent, launchAgent } from "./cli-agents.js";
 import { stationPrompt } from "./station-prompt.js";
 
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 /** Tools the rollout side of the server offers besides the research operations. */
 const ROLLOUT_TOOLS = ["tasks", "describe_task", "runs", "show", "trial"];
+
+/** Every kind of team member: the built-in search agent, then the coding-agent CLIs. */
+export const TEAM_AGENT_KINDS: readonly string[] = ["builtin", ...AGENT_KINDS];
+
+/** The runner for a kind of agent: the built-in search agent, or a coding-agent CLI (checked first). */
+export async function agentRunner(kind: string, opts: { storeRoot: string }): Promise<AgentRunner> {
+  return kind === "builtin" ? builtinAgentRunner() : cliAgentRunner(kind as AgentKind, opts);
+}
 
 /** A runner that launches `kind` for each agent; checks the CLI (and its credentials) first. */
 export async function cliAgentRunner(
