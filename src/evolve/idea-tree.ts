@@ -72,8 +72,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
   const edges: IdeaEdge[] = [];
   const nodeOfCommit = new Map<string, string>([[baselineCommit, "baseline"]]);
   const hypotheses = new Map<string, { text: string; parentCommit: string }>();
-  const changes = new Map<string, { commit: string; files: string[] }>();
-  const changeAt = new Map<string, { at: string; lane: string; agent: string | null }>();
+  const changes = new Map<string, { commit: string; at: string; lane: string; agent: string | null }>();
   // pooled stats per commit as the ledger goes, and each branch's kept head
   const pooled = new Map<string, { trials: number; successes: number }>();
   const keptHead = new Map<string, string>();
@@ -94,7 +93,16 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
     resultNode.push({ lane, t: t(at), node: node ?? nodeOfCommit.get(head) ?? null });
   };
 
-  nodes.push({
+  /** Adds a node (its score, gain and lineage are filled in once the whole ledger is read) and its parent edge. */
+  type NodeFields = Omit<IdeaNode, "score" | "trials" | "gain" | "raisedTeamBest" | "onBestLineage">;
+  const addNode = (fields: NodeFields): void => {
+    nodes.push({ ...fields, score: null, trials: 0, gain: 0, raisedTeamBest: false, onBestLineage: false });
+    if (fields.parentCommit !== null) {
+      edges.push({ from: nodeOfCommit.get(fields.parentCommit) ?? "baseline", to: fields.id, kind: "parent" });
+    }
+  };
+
+  addNode({
     id: "baseline",
     lane: BASELINE_BRANCH,
     agent: null,
@@ -103,12 +111,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
     hypothesis: null,
     commit: baselineCommit,
     parentCommit: null,
-    score: null,
-    trials: 0,
     kept: true,
-    gain: 0,
-    raisedTeamBest: false,
-    onBestLineage: false,
     kind: "baseline",
   });
   keptHead.set(BASELINE_BRANCH, baselineCommit);
@@ -130,10 +133,9 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
       }
       case "change": {
         const body = e.body as { hypothesis: string; commit: string; tree: string; files: string[] };
-        changes.set(body.hypothesis, body);
+        changes.set(body.hypothesis, { commit: body.commit, at: e.at, lane, agent: e.agent });
         treeOf.set(body.commit, body.tree);
         // a peer may borrow a change before it is decided: the edge still finds its idea
-        changeAt.set(body.hypothesis, { at: e.at, lane, agent: e.agent });
         if (!nodeOfCommit.has(body.commit)) nodeOfCommit.set(body.commit, body.hypothesis);
         break;
       }
@@ -160,7 +162,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         const c = changes.get(body.hypothesis);
         if (!h || !c) break;
         const kept = body.decision === "keep";
-        nodes.push({
+        addNode({
           id: body.hypothesis,
           lane,
           agent: e.agent,
@@ -169,15 +171,9 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
           hypothesis: h.text,
           commit: c.commit,
           parentCommit: h.parentCommit,
-          score: null,
-          trials: 0,
           kept,
-          gain: 0,
-          raisedTeamBest: false,
-          onBestLineage: false,
           kind: "change",
         });
-        edges.push({ from: nodeOfCommit.get(h.parentCommit) ?? "baseline", to: body.hypothesis, kind: "parent" });
         if (kept) {
           nodeOfCommit.set(c.commit, body.hypothesis);
           keptHead.set(lane, c.commit);
@@ -195,7 +191,7 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
         treeOf.set(body.commit, body.tree);
         const id = `borrow-${e.seq}`;
         const parent = keptHead.get(lane) ?? baselineCommit;
-        nodes.push({
+        addNode({
           id,
           lane,
           agent: e.agent,
@@ -204,15 +200,9 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
           hypothesis: null,
           commit: body.commit,
           parentCommit: parent,
-          score: null,
-          trials: 0,
           kept: true,
-          gain: 0,
-          raisedTeamBest: false,
-          onBestLineage: false,
           kind: "borrow",
         });
-        edges.push({ from: nodeOfCommit.get(parent) ?? "baseline", to: id, kind: "parent" });
         edges.push({ from: nodeOfCommit.get(body.from.commit) ?? "baseline", to: id, kind: "borrowed" });
         nodeOfCommit.set(body.commit, id);
         keptHead.set(lane, body.commit);
@@ -228,26 +218,19 @@ export function ideaTree(project: ResearchProject, opts: { minTrials?: number; n
   const decided = new Set(nodes.map((n) => n.id));
   for (const [id, c] of changes) {
     const h = hypotheses.get(id);
-    const at = changeAt.get(id);
-    if (decided.has(id) || !h || !at) continue;
-    nodes.push({
+    if (decided.has(id) || !h) continue;
+    addNode({
       id,
-      lane: at.lane,
-      agent: at.agent,
-      tMin: t(at.at),
+      lane: c.lane,
+      agent: c.agent,
+      tMin: t(c.at),
       label: `${h.text} (not decided)`,
       hypothesis: h.text,
       commit: c.commit,
       parentCommit: h.parentCommit,
-      score: null,
-      trials: 0,
       kept: false,
-      gain: 0,
-      raisedTeamBest: false,
-      onBestLineage: false,
       kind: "change",
     });
-    edges.push({ from: nodeOfCommit.get(h.parentCommit) ?? "baseline", to: id, kind: "parent" });
   }
   const ids = new Set(nodes.map((n) => n.id));
   for (const edge of edges) if (!ids.has(edge.from)) edge.from = "baseline";

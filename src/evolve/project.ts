@@ -310,6 +310,7 @@ export class ResearchProject {
       );
     }
     const seeds = taskSeeds(this.manifest.task.id);
+    const tree = await gitws.treeOf(this.repoDir, commit);
     let seedStart: number;
     let episodes = opts.episodes;
     if (purpose === "confirm") {
@@ -319,8 +320,14 @@ export class ResearchProject {
           `commit ${commit.slice(0, 8)} was confirmed already (run ${done.body.runId}: ${done.body.successes}/${done.body.trials}); the held-out seeds are run once per policy (commit files)`,
         );
       }
+      if (this.confirming.has(tree)) {
+        throw new InvalidInputError(
+          `commit ${commit.slice(0, 8)}'s files are being confirmed on the held-out seeds right now`,
+        );
+      }
       seedStart = seeds.heldOut.start;
       episodes = seeds.heldOut.count;
+      this.confirming.add(tree);
     } else {
       if (!opts.force) {
         const row = (await this.leaderboard()).find((r) => r.id === opts.branch);
@@ -333,15 +340,6 @@ export class ResearchProject {
       seedStart = seeds.search.start + this.searchTrials(commit);
       if (seedStart + episodes - 1 > seeds.search.end)
         throw new InvalidInputError(`commit ${commit.slice(0, 8)} has used every search seed`);
-    }
-    const tree = await gitws.treeOf(this.repoDir, commit);
-    if (purpose === "confirm") {
-      if (this.confirming.has(tree)) {
-        throw new InvalidInputError(
-          `commit ${commit.slice(0, 8)}'s files are being confirmed on the held-out seeds right now`,
-        );
-      }
-      this.confirming.add(tree);
     }
     const started = Date.now();
     let result: Awaited<ReturnType<typeof evaluate>>;

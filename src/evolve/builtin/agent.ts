@@ -90,19 +90,25 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     return c.goalReached;
   };
 
+  /** Keeps or reverts the branch's open hypothesis, counts it, and says so (`what`: the change, in short). */
+  const decideOpen = async (what: string) => {
+    const d = await p.decide(branch, { agent: ctx.agent, alpha: o.alpha });
+    iterations++;
+    if (d.kept) kept++;
+    ctx.emit(
+      "decision",
+      `${d.hypothesis} ${d.kept ? "KEEP  " : "revert"} ${d.candidate.successes}/${d.candidate.trials} vs ${d.baseline.successes}/${d.baseline.trials}  ${what}`,
+    );
+    return d;
+  };
+
   /** Commits, evaluates and decides a hypothesis that an earlier step left open. */
   const finishOpen = async (id: string): Promise<void> => {
     if (!p.ledger.of("change").some((c) => c.body.hypothesis === id)) await p.commitChange(branch, ctx.agent);
     const head = await p.requireBranchHead(branch);
     if (p.commitStats(head).trials === 0) await evaluateHead(o.episodes);
-    const d = await p.decide(branch, { agent: ctx.agent, alpha: o.alpha });
-    iterations++;
-    if (d.kept) kept++;
+    await decideOpen("(finished after an interruption)");
     headParams = readParams(dir);
-    ctx.emit(
-      "decision",
-      `${d.hypothesis} ${d.kept ? "KEEP  " : "revert"} ${d.candidate.successes}/${d.candidate.trials} vs ${d.baseline.successes}/${d.baseline.trials}  (finished after an interruption)`,
-    );
   };
 
   /** One step of the loop; true when the goal is reached. */
@@ -164,19 +170,13 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     }
     // the team stopped mid-evaluation: the change stays open rather than be judged on partial evidence
     if (ctx.stopped()) return false;
-    const d = await p.decide(branch, { agent: ctx.agent, alpha: o.alpha });
-    iterations++;
+    const d = await decideOpen(change.summary);
     if (d.kept) {
-      kept++;
       headParams = candidate;
       headTarget = o.episodes;
     } else if (d.decision === "undecided" && (d.candidate.rate ?? 0) > (d.baseline.rate ?? 0)) {
       headTarget = Math.max(headTarget, Math.min(o.maxEpisodes, d.candidate.trials));
     }
-    ctx.emit(
-      "decision",
-      `${d.hypothesis} ${d.kept ? "KEEP  " : "revert"} ${d.candidate.successes}/${d.candidate.trials} vs ${d.baseline.successes}/${d.baseline.trials}  ${change.summary}`,
-    );
     batch.push({ u, score: firstScore });
     if (batch.length >= o.popSize) {
       cem = update(cem, batch, { eliteFraction: o.eliteFraction, smoothing: o.smoothing, minStd: o.minStd });
