@@ -82,6 +82,18 @@ export const TrialEventSchema = z.discriminatedUnion("event", [
     info: z.record(z.string(), z.unknown()),
   }),
   z.object({ event: z.literal("log"), t: z.number(), index: z.number().int(), lines: z.array(z.string()) }),
+  // one host tool call by a code policy (ctx.tools.<namespace>.<name>), timed on the host
+  z.object({
+    event: z.literal("tool"),
+    t: z.number(), // ms since the trial started, when the call began
+    index: z.number().int(), // the step whose act() made the call
+    tool: z.string(), // "namespace.name", e.g. "pusht.perceive"
+    ms: z.number().nonnegative(), // how long the tool ran
+    ok: z.boolean(),
+    error: z.string().optional(), // why it failed, as the policy's Error says
+    args: z.array(z.unknown()).optional(), // large arrays summarised as { kind, length }
+    result: z.unknown().optional(), // likewise; absent when the call failed
+  }),
   z.object({ event: z.literal("policy-error"), t: z.number(), index: z.number().int(), reason: z.string() }),
   z.object({ event: z.literal("verify"), t: z.number(), verification: VerificationSchema }),
   // a new in-context try begins after a failed one, from the state it left (no reset)

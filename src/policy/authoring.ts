@@ -29,7 +29,9 @@ import type { PolicyContext } from "../core/policy.js";
  * A default-exported object with `act` (and optionally `reset`) works too: `export default { act(obs) { ... } }`.
  *
  * What the policy can use: the JavaScript language and its builtins (Math, JSON, typed arrays, Map, ...), its own
- * files, `console.log/info/debug/warn/error`, and the observation it is handed. What it cannot: files, network,
+ * files, `console.log/info/debug/warn/error`, the observation it is handed, and the host tools of its task as
+ * `ctx.tools[namespace][name](...args)` (synchronous; e.g. `ctx.tools.pusht.perceive()`; `{}` when there are none;
+ * each call is recorded with its timing; see README.md "Tools"). What it cannot: files, network,
  * `process`, `require`, packages, timers, `fetch`, or the simulator; an import of a Node builtin or a package is a
  * load error. Observations arrive as copies (number[], Uint8Array pixels, or a dict of those), so changing one
  * changes nothing outside. Limits: each act() and reset() has a deadline (default 1000 ms) and the sandbox a memory
@@ -49,8 +51,19 @@ export interface PolicyInstance<Obs = unknown, Act = unknown> {
   reset?(): void;
 }
 
-/** The default export as a factory: called once per loaded sandbox with the task's public spec. */
-export type CreatePolicy<Obs = unknown, Act = unknown> = (ctx: PolicyContext) => PolicyInstance<Obs, Act>;
+/** What a host tool looks like from inside the sandbox: plain data in, plain data out, synchronously. */
+export type PolicyTool = (...args: never[]) => unknown;
+
+/**
+ * The context a policy is created with: the task's public spec and its host tools by namespace. In the sandbox
+ * `tools` is always set (`{}` without tools); it is optional so that a policy can also be created in-process.
+ */
+export type PolicyCreateContext = PolicyContext & {
+  readonly tools?: Readonly<Record<string, Readonly<Record<string, PolicyTool>>>>;
+};
+
+/** The default export as a factory: called once per loaded sandbox with the task's public spec and its tools. */
+export type CreatePolicy<Obs = unknown, Act = unknown> = (ctx: PolicyCreateContext) => PolicyInstance<Obs, Act>;
 
 /** Everything a policy module may default-export: a factory (preferred) or the policy object itself. */
 export type PolicyModuleExport<Obs = unknown, Act = unknown> = CreatePolicy<Obs, Act> | PolicyInstance<Obs, Act>;

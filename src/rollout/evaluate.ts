@@ -13,6 +13,7 @@ import {
   type PolicyBundleData,
 } from "../policy/sandbox/bundle.js";
 import { SandboxedPolicy } from "../policy/sandbox/sandbox.js";
+import { toolSetsFor } from "../policy/skills/index.js";
 import {
   Fleet,
   type FleetEvent,
@@ -154,11 +155,18 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
     envStack = withSafety(env, opts.safety).name; // refuses limits that do not fit the task's action space
     bundle = await bundlePolicy(opts.policyFile);
     // load it once here, so that a policy that does not load is refused before a run exists
+    // with the task's tools, as a station gives them: a policy may call one (load its model) when it is created
+    const tools = toolSetsFor(opts.taskId, {
+      observation: () => undefined,
+      step: () => 0,
+      camera: env.render ? (size) => env.render!(size) : undefined,
+    });
     const sandbox = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
       stepDeadlineMs: opts.stepDeadlineMs,
       memoryLimitMb: opts.memoryLimitMb,
+      tools,
     });
-    sandbox.close();
+    await sandbox.close();
   } finally {
     env.close();
   }

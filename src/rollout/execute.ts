@@ -8,7 +8,9 @@ import type { TrialEvent } from "../core/trial.js";
 import { evalFingerprint, makeEnv } from "../env/registry.js";
 import { withSafety, withStepDeadline } from "../env/wrappers/index.js";
 import { bundleFromData } from "../policy/sandbox/bundle.js";
-import { SandboxedPolicy } from "../policy/sandbox/sandbox.js";
+import { SandboxedPolicy, type ToolCallRecord } from "../policy/sandbox/sandbox.js";
+import { toolSetsFor } from "../policy/skills/index.js";
+import type { ToolHost } from "../policy/tools.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import { runTrial } from "./runner.js";
 import { VideoWriter } from "./video.js";
@@ -20,7 +22,7 @@ import { VideoWriter } from "./video.js";
  */
 export class TrialExecutor {
   private env: { key: string; env: Env<unknown, unknown> } | undefined;
-  private policy: { sha256: string; policy: SandboxedPolicy<unknown, unknown> } | undefined;
+  private policy: { sha256: string; taskId: string; policy: SandboxedPolicy<unknown, unknown> } | undefined;
 
   constructor(
     readonly stationId: string,
@@ -44,6 +46,7 @@ export class TrialExecutor {
     const events: TrialEvent[] = [];
     const frames: Uint8Array[] = [];
     let stepIndex = 0;
+    let tryStartT = 0; // tool calls are timed from the policy's reset(), which follows the trial's start or a retry
     const startedAt = new Date().toISOString();
     const record = await runTrial(safeEnv, policy, {
       seed: job.seed,
@@ -52,9 +55,18 @@ export class TrialExecutor {
       frameSize: job.video?.size,
       sink: {
         event(e) {
+          // the tool calls made while deciding this step (or while resetting) go first, in the order they ran
+          const index = e.event === "step" || e.event === "policy-error" ? e.index : stepIndex;
+          const { calls, dropped } = sandboxed.drainToolCalls();
+          for (const c of calls) {
+            const t = Math.round((tryStartT + c.tMs) * 1000) / 1000;
+            events.push({ event: "tool", t, index, tool: c.tool, ms: c.ms, ok: c.ok, ...toolDetails(c) });
+          }
           events.push(e);
+          if (e.event === "retry") tryStartT = e.t;
           if (e.event === "step") stepIndex = e.index + 1;
           const lines = sandboxed.drainLogs();
+          if (dropped > 0) lines.push(`[enpire] ${dropped} more tool calls not recorded: over the cap between steps`);
           if (lines.length) events.push({ event: "log", t: "t" in e ? e.t : 0, index: stepIndex, lines });
         },
         frame: job.video
@@ -120,19 +132,42 @@ export class TrialExecutor {
   }
 
   private async policyFor(job: TrialJob, env: Env<unknown, unknown>): Promise<SandboxedPolicy<unknown, unknown>> {
-    if (this.policy?.sha256 !== job.policy.sha256) {
+    // one sandbox per policy and task: its tool sets are the task's
+    if (this.policy?.sha256 !== job.policy.sha256 || this.policy.taskId !== job.task.id) {
       await this.policy?.policy.close();
       this.policy = undefined;
       const bundle = bundleFromData(job.policy);
+      // the policy's tools read the observation and step from its sandbox, and the scene from the station's camera
+      let sandbox: SandboxedPolicy<unknown, unknown> | undefined;
+      const host: ToolHost = {
+        observation: () => sandbox?.observation(),
+        step: () => sandbox?.step() ?? 0,
+        camera: (size) => {
+          const current = this.env?.env; // the env of the job being run, which may change under a kept sandbox
+          if (!current?.render) throw new Error(`station ${this.stationId} has no camera for ${job.task.id}`);
+          return current.render(size);
+        },
+      };
       const policy = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
         name: job.policy.name,
         stepDeadlineMs: job.stepDeadlineMs,
         memoryLimitMb: job.memoryLimitMb,
+        tools: toolSetsFor(job.task.id, host),
       });
-      this.policy = { sha256: job.policy.sha256, policy };
+      sandbox = policy;
+      this.policy = { sha256: job.policy.sha256, taskId: job.task.id, policy };
     }
     return this.policy.policy;
   }
+}
+
+/** A tool record's optional parts, present only when they have something to say. */
+function toolDetails(c: ToolCallRecord): { error?: string; args?: unknown[]; result?: unknown } {
+  const out: { error?: string; args?: unknown[]; result?: unknown } = {};
+  if (c.error !== undefined) out.error = c.error;
+  if (c.args !== undefined && c.args.length > 0) out.args = c.args;
+  if (c.result !== undefined) out.result = c.result;
+  return out;
 }
 
 async function encodeMp4(frames: Uint8Array[], size: number, fps: number): Promise<Uint8Array> {

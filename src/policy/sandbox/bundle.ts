@@ -54,6 +54,8 @@ export async function bundlePolicy(file: string): Promise<PolicyBundle> {
       sourcesContent: false,
       tsconfigRaw: {},
       charset: "utf8",
+      // model files import as Uint8Array (`import model from "./model.onnx"`), so the bundle's sha256 covers the weights
+      loader: { ".onnx": "binary", ".bin": "binary" },
       logLevel: "silent",
       plugins: [ownFilesOnly],
     });

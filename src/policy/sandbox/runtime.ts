@@ -11,6 +11,13 @@
  *   [3]                the policy returned a Promise; settle() gives its outcome once microtasks have run
  * logs is undefined when nothing was logged, so a quiet step copies out only the action.
  *
+ * Host tools (../tools.ts): before this script runs, the host puts one synchronous ivm.Callback on the global object
+ * under TOOL_CALL_GLOBAL. The script takes it and deletes the global, then builds `ctx.tools[namespace][name]` as
+ * frozen wrappers around it, so nothing the policy's bundle does later can reach or replace the dispatcher. A wrapper
+ * copies its arguments out, and either returns the host's answer or throws an Error
+ * "tool <namespace>.<name> failed: <why>" that the policy may catch. Without tools, `ctx.tools` is an empty frozen
+ * object.
+ *
  * Written as ES5-style source in a string, not as a function we stringify: the TypeScript loaders rewrite functions
  * (tsx adds name helpers that do not exist in the isolate). Builtins are captured first, so a policy that replaces
  * them cannot change how its answers are checked.
@@ -31,17 +38,27 @@ export interface ThrownByPolicy {
   stack: string;
 }
 
+/** Where the host puts the tool dispatcher for the runtime to take; it is gone before the policy's bundle runs. */
+export const TOOL_CALL_GLOBAL = "__enpireToolCall";
+
 /** The script's file name in stack traces; frames naming it are the harness's, not the policy's. */
 export const RUNTIME_NAME = "enpire-sandbox-runtime.js";
 
 /**
  * The runtime script. Its completion value is the runtime object; `moduleGlobal` is where the bundle put the
- * policy module, and `maxLogLines` caps the lines one call may log (more are counted, not kept).
+ * policy module, `maxLogLines` caps the lines one call may log (more are counted, not kept), and `tools` names the
+ * host functions per namespace (the dispatcher must be on TOOL_CALL_GLOBAL when there are any).
  */
-export function runtimeSource(moduleGlobal: string, maxLogLines: number): string {
+export function runtimeSource(
+  moduleGlobal: string,
+  maxLogLines: number,
+  tools: Readonly<Record<string, readonly string[]>> = {},
+): string {
   return `(function () {
   "use strict";
   var MODULE_GLOBAL = ${JSON.stringify(moduleGlobal)};
+  var TOOL_NAMES = ${JSON.stringify(tools)};
+  var TOOL_CALL = ${JSON.stringify(TOOL_CALL_GLOBAL)};
   var MAX_LINES = ${Math.max(1, Math.floor(maxLogLines))};
   var MAX_CHARS = 2000;
   var Str = String;
@@ -56,6 +73,8 @@ export function runtimeSource(moduleGlobal: string, maxLogLines: number): string
   var fnToString = Function.prototype.toString;
   var ErrorClass = Error;
   var globalObject = globalThis;
+  var freeze = Object.freeze;
+  var defineProperty = Object.defineProperty;
 
   var logs = [];
   var dropped = 0;
@@ -89,6 +108,29 @@ export function runtimeSource(moduleGlobal: string, maxLogLines: number): string
       logs.push(line.length > MAX_CHARS ? line.slice(0, MAX_CHARS) + "... (" + line.length + " chars)" : line);
     };
   }
+
+  var toolCall = globalObject[TOOL_CALL];
+  delete globalObject[TOOL_CALL];
+
+  function makeTool(namespace, name) {
+    var label = namespace + "." + name;
+    return function () {
+      var reply = toolCall(namespace, name, apply(slice, arguments, []));
+      if (reply[0] === 1) return reply[1];
+      throw new ErrorClass("tool " + label + " failed: " + reply[1]);
+    };
+  }
+
+  var tools = {};
+  var namespaces = keys(TOOL_NAMES);
+  for (var n = 0; n < namespaces.length; n++) {
+    var fns = {};
+    var names = TOOL_NAMES[namespaces[n]];
+    for (var f = 0; f < names.length; f++)
+      defineProperty(fns, names[f], { value: makeTool(namespaces[n], names[f]), enumerable: true });
+    defineProperty(tools, namespaces[n], { value: freeze(fns), enumerable: true });
+  }
+  freeze(tools);
 
   globalObject.console = {
     log: logger(""), info: logger(""), debug: logger("[debug] "), warn: logger("[warn] "), error: logger("[error] "),
@@ -188,6 +230,7 @@ export function runtimeSource(moduleGlobal: string, maxLogLines: number): string
   return {
     init: function (ctx) {
       try {
+        ctx.tools = tools;
         var mod = globalObject[MODULE_GLOBAL];
         var exported = mod;
         if (mod !== null && typeof mod === "object") {

@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
 import type { PolicyContext } from "../../core/policy.js";
 import { loadPolicy, type SandboxedPolicy, type SandboxOptions } from "../load.js";
+import type { ToolSet } from "../tools.js";
 
 const FIXTURES = fileURLToPath(new URL("../../../test/fixtures/policies/", import.meta.url));
 const fixture = (name: string) => path.join(FIXTURES, name);
@@ -313,4 +314,227 @@ test("a closed policy refuses to act", async () => {
   policy.close();
   policy.close();
   await assert.rejects(policy.act(OBS), /policy "reach" is closed/);
+});
+
+// ---- host tools (ctx.tools) ----
+
+/** A tool set that records what it was called with, whose functions answer, echo, and throw. */
+function echoTools(host: { observation(): unknown; step(): number }) {
+  const seen: unknown[][] = [];
+  const state = { resets: 0, closed: 0 };
+  const set: ToolSet = {
+    namespace: "demo",
+    describe: { add: "add(a, b) → a + b", echo: "echo(x) → x", boom: "boom() throws", where: "where() → step, obs" },
+    functions: {
+      add: (a: number, b: number) => a + b,
+      echo: (x: unknown) => {
+        seen.push([x]);
+        return { back: x, bytes: new Uint8Array([1, 2, 3]) };
+      },
+      boom: () => {
+        throw new Error("no block in view");
+      },
+      where: () => ({ step: host.step(), observation: host.observation() }),
+      leak: () => () => 1,
+    },
+    reset() {
+      state.resets++;
+    },
+    close() {
+      state.closed++;
+    },
+  };
+  return { set, seen, state };
+}
+
+/** Starts `source` (a policy module's text) with the tool sets that `makeSets` builds against the sandbox itself. */
+async function withTools(
+  source: string,
+  options: SandboxOptions,
+  makeSets: (host: { observation(): unknown; step(): number }) => ToolSet[],
+  body: (policy: SandboxedPolicy<unknown, unknown>) => Promise<void>,
+): Promise<void> {
+  const file = path.join(tmp, `tools-${Math.random().toString(36).slice(2)}.js`);
+  fs.writeFileSync(file, source);
+  let sandbox: SandboxedPolicy<unknown, unknown> | undefined;
+  const host = { observation: () => sandbox?.observation(), step: () => sandbox?.step() ?? 0 };
+  sandbox = await loadPolicy(file, ctx, { ...options, tools: makeSets(host) });
+  try {
+    await body(sandbox);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+const TOOL_POLICY = `
+export default function createPolicy(ctx) {
+  const demo = ctx.tools.demo;
+  return {
+    act(obs) {
+      const sum = demo.add(obs[0], 2);
+      const echoed = demo.echo({ list: [1, "two", { three: 3 }], pixels: new Uint8Array(100).fill(9) });
+      let caught = "";
+      try { demo.boom(); } catch (e) { caught = (e instanceof Error) + " " + e.message; }
+      const where = demo.where();
+      return { sum, echoed, caught, where, frozen: Object.isFrozen(ctx.tools) && Object.isFrozen(demo) };
+    },
+  };
+}
+`;
+
+for (const calls of ["sync", "async"] as const) {
+  test(`tools: values cross both ways, a throw is a catchable Error, each call is timed with its step (${calls})`, async () => {
+    const made: ReturnType<typeof echoTools>[] = [];
+    await withTools(
+      TOOL_POLICY,
+      { calls },
+      (host) => {
+        made.push(echoTools(host));
+        return [made[0].set];
+      },
+      async (policy) => {
+        const { seen, state } = made[0];
+        await policy.reset();
+        assert.equal(state.resets, 1, "the tool set is reset with the policy");
+        const answer = (await policy.act([40, 0])) as Record<string, unknown>;
+        assert.equal(answer.sum, 42);
+        const echoed = answer.echoed as { back: { list: unknown[]; pixels: Uint8Array }; bytes: Uint8Array };
+        assert.deepEqual(echoed.back.list, [1, "two", { three: 3 }]);
+        assert.ok(echoed.back.pixels instanceof Uint8Array && echoed.back.pixels.length === 100);
+        assert.ok(echoed.bytes instanceof Uint8Array && echoed.bytes[2] === 3);
+        assert.ok((seen[0][0] as { pixels: Uint8Array }).pixels instanceof Uint8Array, "the host got a Uint8Array");
+        assert.equal(answer.caught, "true tool demo.boom failed: no block in view");
+        assert.deepEqual(answer.where, { step: 0, observation: [40, 0] }, "the host sees the observation and step");
+        assert.equal(answer.frozen, true);
+        await policy.act([1, 0]);
+        const { calls: records, dropped } = policy.drainToolCalls();
+        assert.equal(dropped, 0);
+        assert.deepEqual(
+          records.map((r) => [r.tool, r.step, r.ok]),
+          [0, 1].flatMap((step) => [
+            ["demo.add", step, true],
+            ["demo.echo", step, true],
+            ["demo.boom", step, false],
+            ["demo.where", step, true],
+          ]),
+        );
+        for (const r of records) {
+          assert.ok(r.ms >= 0 && r.ms < 1000, `ms ${r.ms}`);
+          assert.ok(r.tMs >= 0, `tMs ${r.tMs}`);
+        }
+        assert.ok(records[4].tMs >= records[0].tMs, "records are in call order on one clock");
+        assert.deepEqual(records[0].args, [40, 2]);
+        assert.equal(records[0].result, 42);
+        const echoArg = records[1].args?.[0] as { pixels: unknown } | undefined;
+        assert.deepEqual(echoArg?.pixels, { kind: "Uint8Array", length: 100 }, "big arrays are summarised");
+        assert.equal(records[2].error, "no block in view");
+        assert.equal(records[2].result, undefined);
+        assert.deepEqual(policy.drainToolCalls(), { calls: [], dropped: 0 }, "a drain empties the records");
+        await policy.reset();
+        await policy.act([0, 0]);
+        assert.equal(policy.drainToolCalls().calls[0].step, 0, "steps count from the last reset");
+        assert.equal(state.closed, 0);
+        await policy.close();
+        assert.equal(state.closed, 1, "closing the sandbox closes its tool sets");
+      },
+    );
+  });
+}
+
+test("tools: the policy cannot replace the wrappers or reach the dispatcher", async () => {
+  const source = `
+export default function createPolicy(ctx) {
+  const found = typeof globalThis.__enpireToolCall;
+  try { ctx.tools.demo.add = () => 99; } catch (e) {}
+  try { ctx.tools.demo = {}; } catch (e) {}
+  return { act() { return [found, ctx.tools.demo.add(1, 1)]; } };
+}
+`;
+  await withTools(
+    source,
+    {},
+    (host) => [echoTools(host).set],
+    async (policy) => {
+      assert.deepEqual(await policy.act([0]), ["undefined", 2]);
+    },
+  );
+});
+
+test("tools: an answer that is not plain data fails the call, and records are capped between drains", async () => {
+  const source = `
+export default function createPolicy(ctx) {
+  return { act(obs) {
+    let msg = "";
+    try { ctx.tools.demo.leak(); } catch (e) { msg = e.message; }
+    for (let i = 0; i < obs[0]; i++) ctx.tools.demo.add(i, i);
+    return msg;
+  } };
+}
+`;
+  await withTools(
+    source,
+    { maxToolCalls: 5 },
+    (host) => [echoTools(host).set],
+    async (policy) => {
+      assert.match(
+        String(await policy.act([10])),
+        /^tool demo.leak failed: its answer is a function; a tool must answer with plain data$/,
+      );
+      const { calls, dropped } = policy.drainToolCalls();
+      assert.equal(calls.length, 5);
+      assert.equal(dropped, 6);
+    },
+  );
+});
+
+test("tools: a policy without tools sees an empty, frozen ctx.tools", async () => {
+  const file = path.join(tmp, "no-tools.js");
+  fs.writeFileSync(
+    file,
+    "export default (ctx) => ({ act() { return [Object.keys(ctx.tools).length, Object.isFrozen(ctx.tools)]; } });\n",
+  );
+  const policy = await loadPolicy(file, ctx);
+  try {
+    assert.deepEqual(await policy.act(OBS), [0, true]);
+    assert.deepEqual(policy.drainToolCalls(), { calls: [], dropped: 0 });
+  } finally {
+    await policy.close();
+  }
+});
+
+test("tools: bad tool sets are refused, and closed, before a sandbox starts", async () => {
+  let closed = 0;
+  const bad: ToolSet = { namespace: "not-ok", describe: {}, functions: {}, close: () => void closed++ };
+  await assert.rejects(loadPolicy(fixture("reach.ts"), ctx, { tools: [bad] }), InvalidInputError);
+  assert.equal(closed, 1);
+  const a: ToolSet = { namespace: "t", describe: {}, functions: { f: () => 1 } };
+  await assert.rejects(
+    loadPolicy(fixture("reach.ts"), ctx, { tools: [a, a] }),
+    /two tool sets share the namespace "t"/,
+  );
+});
+
+test("tools: 10,000 calls leave no references behind", async () => {
+  const source =
+    "export default (ctx) => ({ act(obs) { let s = 0; for (let i = 0; i < obs[0]; i++) s += ctx.tools.demo.add(i, 1); return s; } });\n";
+  await withTools(
+    source,
+    { maxToolCalls: 20_000 },
+    (host) => [echoTools(host).set],
+    async (policy) => {
+      await policy.act([1000]);
+      policy.drainToolCalls();
+      const before = policy.stats();
+      const started = performance.now();
+      for (let i = 0; i < 10; i++) assert.equal(await policy.act([1000]), 500_500);
+      const usPerCall = ((performance.now() - started) * 1000) / 10_000;
+      assert.equal(policy.drainToolCalls().calls.length, 10_000);
+      const afterStats = policy.stats();
+      assert.ok(
+        afterStats.references <= before.references,
+        `${afterStats.references} > ${before.references} references`,
+      );
+      assert.ok(usPerCall < 200, `${usPerCall} µs per tool call`);
+    },
+  );
 });

@@ -2,8 +2,19 @@ import path from "node:path";
 import ivm from "isolated-vm";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
 import type { Policy, PolicyContext } from "../../core/policy.js";
+import type { ToolSet } from "../tools.js";
 import { BUNDLE_NAME, POLICY_MODULE_GLOBAL, type PolicyBundle } from "./bundle.js";
-import { RUNTIME_ENTRIES, RUNTIME_NAME, type RuntimeReply, runtimeSource, type ThrownByPolicy } from "./runtime.js";
+import {
+  RUNTIME_ENTRIES,
+  RUNTIME_NAME,
+  type RuntimeReply,
+  runtimeSource,
+  type ThrownByPolicy,
+  TOOL_CALL_GLOBAL,
+} from "./runtime.js";
+import { type ToolCallRecord, ToolCalls, toolNames } from "./tool-calls.js";
+
+export type { ToolCallRecord } from "./tool-calls.js";
 
 export const sandboxDefaults = {
   stepDeadlineMs: 1000, // longest one act() or reset() may run before it is stopped: PolicyError "deadline"
@@ -11,11 +22,17 @@ export const sandboxDefaults = {
   loadDeadlineMs: 10_000, // longest the module's top level, and then createPolicy(ctx), may each run
   calls: "sync" as "sync" | "async", // sync: about 4 µs per act, on this thread; async: about 50 µs, on a pool thread
   maxLogLines: 1000, // console lines kept between drainLogs() calls; more are counted and dropped
+  maxToolCalls: 1000, // tool-call records kept between drainToolCalls() calls; more are counted and dropped
 };
 
 export type SandboxOptions = { [K in keyof typeof sandboxDefaults]?: (typeof sandboxDefaults)[K] } & {
   /** The policy's name in messages and records; the file name without its extension by default. */
   name?: string;
+  /**
+   * Host tools the policy may call as `ctx.tools[namespace][name](...args)` (see ../tools.ts). The sandbox owns
+   * them from here on: it resets them with the policy and closes them when it closes (or fails to start).
+   */
+  tools?: readonly ToolSet[];
 };
 
 /** Resource use of a sandbox so far, for metrics and leak checks. */
@@ -47,6 +64,9 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
   private logs: string[] = [];
   private droppedLogs = 0;
   private closed = false;
+  private lastObservation: unknown;
+  private stepIndex = 0;
+  private toolCalls: ToolCalls | undefined;
 
   private constructor(
     readonly name: string,
@@ -70,9 +90,21 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
     ctx: PolicyContext,
     options: SandboxOptions = {},
   ): Promise<SandboxedPolicy<Obs, Act>> {
-    const o = resolveOptions(options);
+    const sets = options.tools ?? [];
+    let o: typeof sandboxDefaults;
+    let names: Record<string, string[]>;
+    try {
+      o = resolveOptions(options);
+      names = toolNames(sets);
+    } catch (err) {
+      await new ToolCalls(sets, 0, () => 0).close();
+      throw err;
+    }
     const name = options.name ?? path.basename(bundle.path).replace(/\.[cm]?[jt]sx?$/, "");
     const isolate = new ivm.Isolate({ memoryLimit: o.memoryLimitMb });
+    // the policy is made below, once the module has run; the dispatcher reaches it through this box
+    const box: { policy?: SandboxedPolicy<Obs, Act> } = {};
+    const tools = new ToolCalls(sets, o.maxToolCalls, () => box.policy?.stepIndex ?? 0);
     const loadFailure = (err: unknown, what: string): PolicyError => {
       if (isolate.isDisposed)
         return new PolicyError(
@@ -92,7 +124,11 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
     };
     try {
       const context = await isolate.createContext();
-      const runtime = (await context.eval(runtimeSource(POLICY_MODULE_GLOBAL, o.maxLogLines), {
+      if (sets.length > 0) {
+        const dispatch = (ns: string, fn: string, args: unknown[]) => tools.call(ns, fn, args);
+        await context.global.set(TOOL_CALL_GLOBAL, new ivm.Callback(dispatch, { sync: true }));
+      }
+      const runtime = (await context.eval(runtimeSource(POLICY_MODULE_GLOBAL, o.maxLogLines, names), {
         reference: true,
         filename: RUNTIME_NAME,
       })) as ivm.Reference;
@@ -105,6 +141,8 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
         throw loadFailure(err, "running its module code");
       }
       const policy = new SandboxedPolicy<Obs, Act>(name, bundle, isolate, entries, o);
+      policy.toolCalls = sets.length > 0 ? tools : undefined;
+      box.policy = policy;
       let reply: RuntimeReply;
       try {
         reply = entries.init.applySync(undefined, [ctx], copyBoth(o.loadDeadlineMs)) as RuntimeReply;
@@ -131,25 +169,58 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
     } catch (err) {
       const failure = err instanceof PolicyError ? err : loadFailure(err, "loading");
       if (!isolate.isDisposed) isolate.dispose();
+      await tools.close();
       throw failure;
     }
   }
 
   /** The policy's action for one observation. Rejects with a PolicyError when the policy fails; see the class doc. */
   async act(observation: Obs): Promise<Act> {
-    return (await this.call("act", [observation])) as Act;
+    this.lastObservation = observation;
+    try {
+      return (await this.call("act", [observation])) as Act;
+    } finally {
+      this.stepIndex++;
+    }
   }
 
-  /** Calls the policy's reset(), when it has one, before an episode. */
+  /** Calls the policy's reset(), when it has one, before an episode; resets its tool sets and the step count first. */
   async reset(): Promise<void> {
+    this.lastObservation = undefined;
+    this.stepIndex = 0;
+    this.toolCalls?.reset();
     await this.call("reset", []);
   }
 
-  /** Frees the isolate. Safe to call more than once; the policy cannot be used afterwards. */
-  close(): void {
+  /**
+   * The observation last handed to act() (undefined after reset() until the next act): what a ToolHost serves.
+   */
+  observation(): unknown {
+    return this.lastObservation;
+  }
+
+  /** The index of the step being decided: act() calls since the last reset() (0 during the first act). */
+  step(): number {
+    return this.stepIndex;
+  }
+
+  /**
+   * Frees the isolate, then closes the tool sets (their failures are ignored). Safe to call more than once; the
+   * policy cannot be used afterwards.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (!this.isolate.isDisposed) this.isolate.dispose();
+    await this.toolCalls?.close();
+  }
+
+  /**
+   * The tool calls since the last drain, oldest first, each timed on the host; `dropped` counts those over
+   * `maxToolCalls` that were not kept. Always empty for a policy started without tools.
+   */
+  drainToolCalls(): { calls: ToolCallRecord[]; dropped: number } {
+    return this.toolCalls?.drain() ?? { calls: [], dropped: 0 };
   }
 
   /** The console lines the policy wrote since the last call, oldest first ("[warn] ..." for warn and error too). */
@@ -260,6 +331,7 @@ function resolveOptions(options: SandboxOptions): typeof sandboxDefaults {
     loadDeadlineMs: options.loadDeadlineMs ?? sandboxDefaults.loadDeadlineMs,
     calls: options.calls ?? sandboxDefaults.calls,
     maxLogLines: options.maxLogLines ?? sandboxDefaults.maxLogLines,
+    maxToolCalls: options.maxToolCalls ?? sandboxDefaults.maxToolCalls,
   };
   const positive = (name: string, v: number, min = 0) => {
     if (!(Number.isFinite(v) && v > min))
@@ -268,6 +340,7 @@ function resolveOptions(options: SandboxOptions): typeof sandboxDefaults {
   positive("stepDeadlineMs", o.stepDeadlineMs);
   positive("loadDeadlineMs", o.loadDeadlineMs);
   positive("maxLogLines", o.maxLogLines);
+  positive("maxToolCalls", o.maxToolCalls);
   if (!(Number.isFinite(o.memoryLimitMb) && o.memoryLimitMb >= 8))
     throw new InvalidInputError(`memoryLimitMb must be at least 8 (isolated-vm's minimum), got ${o.memoryLimitMb}`);
   if (o.calls !== "sync" && o.calls !== "async")
