@@ -21,6 +21,7 @@ import { registerMcpCommands } from "./commands/mcp.js";
 import { registerPushtCommands } from "./commands/pusht.js";
 import { registerResearchCommands } from "./commands/research.js";
 import { registerStationCommands } from "./commands/station.js";
+import { registerTrainCommands } from "./commands/train.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { formatFailures, formatReport, pct, table } from "./format.js";
 import { Progress } from "./progress.js";
@@ -255,6 +256,7 @@ export function buildProgram(): Command {
   registerMcpCommands(program);
   registerLitCommands(program);
   registerResearchCommands(program);
+  registerTrainCommands(program);
   registerAgentCommands(program);
   registerBenchAgentsCommands(program);
   return program;

@@ -15,6 +15,9 @@ import { ideaTree, recipes } from "./idea-tree.js";
 import { defaultLiteratureDirs, indexLiterature, searchLiterature } from "./literature.js";
 import { ResearchProject } from "./project.js";
 import type { EntryKind } from "./research-ledger.js";
+import { ALGORITHMS, listJobs, readJob, readProgress, type TrainingJob } from "./training/jobs.js";
+import { launchJob } from "./training/launch.js";
+import { recordTraining } from "./training/ledger.js";
 
 export interface OperationContext {
   store: RunStore;
@@ -46,6 +49,7 @@ const ENTRY_KINDS = [
   "borrow",
   "prune",
   "goal",
+  "training",
 ] as const;
 
 function op<S extends z.ZodObject>(o: Operation<S>): Operation<S> {
@@ -338,6 +342,92 @@ export const OPERATIONS = [
     },
   }),
   op({
+    name: "train",
+    description:
+      "Start a training job (detached; it runs on this machine's CPU): bc (behaviour cloning on recorded successes), " +
+      "ibc (iterative BC: train, run on stations, add successes, retrain), td3bc (offline RL on all recorded trials) or " +
+      "sac (online RL on simulated stations; with runs, offline-to-online from them). Returns the job id and directory; " +
+      "follow it with training_job. In a project, the job is recorded in the research ledger.",
+    args: z.object({
+      algorithm: z.enum(ALGORITHMS),
+      task: z.string().min(1).default("pusht"),
+      runs: z.array(z.string().min(1)).default([]).describe("run ids whose recorded trials are the data"),
+      lerobot: z.string().optional().describe("a LeRobotDataset v3.0 folder to train on instead of runs"),
+      allOutcomes: z.boolean().default(false).describe("bc/ibc: every counted trial, not only successes"),
+      net: z.enum(["mlp", "conv"]).default("mlp"),
+      budgetS: z.number().positive().max(86_400).default(60).describe("wall-clock budget of the job, s"),
+      steps: z.number().int().positive().optional().describe("gradient steps (per round for ibc/sac)"),
+      seed: z.number().int().nonnegative().default(0),
+      rounds: z.number().int().positive().max(100).default(3).describe("ibc/sac rounds"),
+      episodesPerRound: z.number().int().positive().max(1000).default(10),
+      stations: z.number().int().min(1).max(MAX_STATIONS).default(1),
+      evalEpisodes: z.number().int().min(0).max(1000).default(0).describe("held-out evaluation of the final policy"),
+      hyper: z
+        .union([z.record(z.string(), z.unknown()), z.string()])
+        .optional()
+        .describe('hyperparameter overrides, an object or its JSON, e.g. {"lr": 0.001}'),
+      project,
+    }),
+    async run(ctx, a) {
+      let hyper: Record<string, unknown> = {};
+      if (typeof a.hyper === "string") {
+        try {
+          hyper = JSON.parse(a.hyper) as Record<string, unknown>;
+        } catch {
+          throw new InvalidInputError(`hyper must be a JSON object, got ${a.hyper}`);
+        }
+      } else if (a.hyper) hyper = a.hyper;
+      const projectName = a.project ?? ctx.bound.project ?? null;
+      if (projectName !== null && !ResearchProject.list(ctx.store).includes(projectName)) {
+        throw new InvalidInputError(`no research project "${projectName}" in this store`);
+      }
+      const { job, dir } = launchJob(ctx.store.root, {
+        algorithm: a.algorithm,
+        task: a.task,
+        runs: a.runs,
+        lerobot: a.lerobot ?? null,
+        allOutcomes: a.allOutcomes,
+        net: a.net,
+        budgetS: a.budgetS,
+        steps: a.steps ?? null,
+        seed: a.seed,
+        rounds: a.rounds,
+        episodesPerRound: a.episodesPerRound,
+        stations: a.stations,
+        evalEpisodes: a.evalEpisodes,
+        hyper,
+        project: projectName,
+        branch: ctx.bound.branch ?? null,
+        agent: ctx.bound.agent ?? null,
+      });
+      recordTraining(ctx.store, job, "started");
+      return { job: job.id, dir, status: job.status, project: projectName };
+    },
+  }),
+  op({
+    name: "training_jobs",
+    description:
+      "Training jobs in the store, newest first: algorithm, status, steps, throughput, policy, held-out result.",
+    args: z.object({ limit: z.number().int().min(1).max(500).default(20) }),
+    async run(ctx, a) {
+      return { jobs: listJobs(ctx.store.root).slice(0, a.limit).map(jobSummary) };
+    },
+  }),
+  op({
+    name: "training_job",
+    description:
+      "One training job: status (a job whose process died reads as failed), data, rounds, the last progress lines, " +
+      "checkpoints, the policy it wrote (file and sha256) and its held-out evaluation.",
+    args: z.object({
+      job: z.string().min(1).describe("job id or an unambiguous prefix"),
+      progress: z.number().int().min(0).max(1000).default(5).describe("how many of the last progress lines"),
+    }),
+    async run(ctx, a) {
+      const job = readJob(ctx.store.root, a.job);
+      return { ...job, progress: readProgress(ctx.store.root, job.id, a.progress) };
+    },
+  }),
+  op({
     name: "lit_search",
     description:
       "Search the local literature (shipped notes plus $ENPIRE_HOME/literature): ranked passages with file and line or page.",
@@ -351,6 +441,21 @@ export const OPERATIONS = [
     },
   }),
 ] as const;
+
+/** A job in a few fields, for lists. */
+function jobSummary(j: TrainingJob) {
+  return {
+    id: j.id,
+    algorithm: j.algorithm,
+    status: j.status,
+    createdAt: j.createdAt,
+    steps: j.steps,
+    samplesPerS: Math.round(j.samplesPerS),
+    policy: j.result,
+    heldOut: j.evaluation && { successes: j.evaluation.successes, episodes: j.evaluation.episodes },
+    error: j.error,
+  };
+}
 
 export type OperationName = (typeof OPERATIONS)[number]["name"];
 

@@ -1,6 +1,6 @@
 /**
  * The research ledger: the append-only, hash-chained record of a research project, in the order things happened.
- * Every hypothesis, change, evaluation, decision, branch, borrow and prune is one entry; nothing is ever updated or
+ * Every hypothesis, change, evaluation, decision, branch, borrow, prune and training job is one entry; nothing is ever updated or
  * deleted (the database refuses it), and failed iterations stay in it like kept ones.
  *
  *   <project>/research.db   SQLite (WAL), table `entries`: seq, at, kind, branch, agent, body (JSON), prev, hash
@@ -82,6 +82,21 @@ export const EntryBodies = {
   }),
   prune: z.object({ reason: z.string(), stats: Stats }),
   goal: z.object({ commit: Sha, runId: z.string(), trials: z.number().int(), successes: z.number().int() }),
+  // a training job (evolve/training): one entry when it starts, one when it ends with the policy it wrote
+  training: z.object({
+    job: z.string(),
+    phase: z.enum(["started", "finished", "failed", "stopped"]),
+    algorithm: z.string(), // bc | ibc | td3bc | sac
+    task: z.string(),
+    data: z.object({
+      runs: z.array(z.string()),
+      lerobot: z.string().nullable(),
+      sha256: z.string().nullable(), // of the dataset's arrays, once read
+    }),
+    policy: z.object({ file: z.string(), sha256: z.string() }).nullable(), // sha256 of the bundle runs record
+    evaluation: z.object({ runId: z.string(), episodes: z.number().int(), successes: z.number().int() }).nullable(), // on the task's held-out seeds
+    error: z.string().nullable(),
+  }),
 } as const;
 
 export type EntryKind = keyof typeof EntryBodies;

@@ -105,6 +105,7 @@ function tfjs(): Promise<Tfjs> {
     const require = createRequire(import.meta.url);
     const dir = path.dirname(require.resolve("@tensorflow/tfjs-backend-wasm/package.json"));
     wasm.setWasmPaths(`${dir}${path.sep}dist${path.sep}`);
+    tf.enableProdMode(); // no per-op correctness checks, and no "install tfjs-node" banner (it cannot install here)
     if (!(await tf.setBackend("wasm"))) throw new Error("TensorFlow.js's WASM backend did not start");
     await tf.ready();
     return { tf, tfl };
