@@ -181,6 +181,8 @@ async function writePolicy(
     observation: result.observation,
     action: result.action,
     ...(result.stochastic && { stochastic: result.stochastic }),
+    ...(result.obsHistory && { history: result.obsHistory }),
+    ...(result.chunk && { chunk: result.chunk }),
     ...(o.explore && { explore: true, seed: o.seed ?? 0 }),
     createdBy: { algorithm: result.algorithm, job: jobId },
   });

@@ -343,3 +343,44 @@ test("the nn tools work inside a worker thread started as the thread station sta
   await worker.terminate();
   assert.deepEqual(answer, [3, 4]);
 });
+
+test("history stacks the last states and a chunk's actions are taken in order, the network asked every `execute` steps", async () => {
+  // input: [older state, current state] (10 numbers); output: 3 actions; bias +0.05 normalised = +12.8 px in x
+  // action 0 = the older state's pusher position, action 1 = the current one's, action 2 = the current one's again
+  const w = new Float32Array(10 * 6);
+  const copy = (from: number, to: number) => {
+    w[from * 6 + to] = 1;
+  };
+  copy(0, 0);
+  copy(1, 1);
+  copy(5, 2);
+  copy(6, 3);
+  copy(5, 4);
+  copy(6, 5);
+  const bytes = mlpToOnnx(
+    [{ weights: w, bias: Float32Array.of(0.05, 0, 0.05, 0, 0.05, 0), inDim: 10, outDim: 6, activation: "linear" }],
+    { inputName: "obs", outputName: "action" },
+  );
+  const { env, policy } = await startPolicy({
+    format: "onnx",
+    bytes,
+    ...common,
+    history: 2,
+    chunk: { predict: 3, execute: 2 },
+  });
+  try {
+    for (const seed of [3, 4]) {
+      const seen = await recordTrial(env, policy, 7, seed); // runTrial resets the policy: no history crosses episodes
+      // with execute 2 every action is the pusher's position one step earlier (the first step's own), moved 12.8 px
+      for (const [t, { action }] of seen.entries()) {
+        const [ax, ay] = seen[Math.max(0, t - 1)].observation as number[];
+        assert.ok(Math.abs(action[0] - (ax + 12.8)) < 1e-3 && Math.abs(action[1] - ay) < 1e-3, `step ${t}: ${action}`);
+      }
+      assert.ok(new Set(seen.map((s) => (s.observation as number[])[0])).size > 3, "the pusher moves");
+      const runs = policy.drainToolCalls().calls.filter((c) => c.tool === "nn.runAll");
+      assert.equal(runs.length, 4, "7 steps, 2 actions per network call");
+    }
+  } finally {
+    await policy.close();
+  }
+});

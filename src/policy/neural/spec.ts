@@ -23,6 +23,16 @@ export type NeuralPolicySpec = (
   explore?: boolean;
   /** The exploration PRNG's seed (it advances over episodes; reset does not reseed). */
   seed?: number;
+  /**
+   * State observations stacked as the network's input, oldest first (default 1: the current one only). At an
+   * episode's start the first observation stands in for the ones not seen yet.
+   */
+  history?: number;
+  /**
+   * Action chunking: the network outputs `predict` consecutive actions (predict × actDim numbers, the first for now);
+   * the policy takes the first `execute` of them, one per step, before it asks the network again. Default: 1 and 1.
+   */
+  chunk?: { predict: number; execute: number };
   /** Who made it: the algorithm, and the training job and data set where known. */
   createdBy: { algorithm: string; job?: string; data?: string };
 };

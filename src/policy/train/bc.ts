@@ -40,6 +40,9 @@ export const BC_DEFAULTS = hyperparameters({
   validationFraction: 0, // share of episodes (the last ones) held out for the validation loss; 0: none
   progressEvery: 100, // steps between progress reports (one more at the end)
   boxMargin: 0.05, // the data's min..max is widened by this share of its range so no target sits at ±1
+  obsHistory: 2, // MLP: state observations stacked as the input, oldest first (1: the current one only)
+  actionChunk: 8, // actions predicted per row: the demonstrated action now and the ones after it (Diffusion Policy: 8)
+  executeSteps: 4, // of a predicted chunk, how many the policy takes before it asks the network again
 });
 export type BCHyper = typeof BC_DEFAULTS;
 
@@ -61,17 +64,23 @@ async function train(data: StepDataset, opts: BCOptions, net: "mlp" | "conv"): P
   const H = resolveHyper(BC_DEFAULTS, opts.hyper);
   const rs = new RandomState(opts.seed >>> 0);
 
-  // Data: boxes from all rows, normalised arrays, a train/validation split by episode.
+  // Data: boxes from all rows, normalised arrays, a train/validation split by episode. With a history, each row's
+  // input is its episode's last obsHistory states (the first repeated before there are enough); with a chunk, its
+  // target is its action and the next actionChunk - 1 of the episode (the last repeated after the episode ends).
   const { obsDim, actDim } = data;
+  const history = net === "mlp" ? Math.max(1, Math.floor(H.obsHistory)) : 1;
+  const chunk = Math.max(1, Math.floor(H.actionChunk));
   const actionBox = boxFromData(data.act, actDim, H.boxMargin);
   const obsBox: Box | undefined = net === "mlp" ? boxFromData(data.obs, obsDim, H.boxMargin) : undefined;
-  const x = obsBox ? normalise(data.obs, obsBox) : undefined;
-  const y = normalise(data.act, actionBox);
+  const x = obsBox ? stackWithinEpisodes(data, normalise(data.obs, obsBox), obsDim, 1 - history, 0) : undefined;
+  const y = stackWithinEpisodes(data, normalise(data.act, actionBox), actDim, 0, chunk - 1);
+  const inDim = history * obsDim;
+  const outDim = chunk * actDim;
   const { train: trainRows, val: valRows } = splitByEpisode(data, H.validationFraction);
   const batchSize = Math.min(net === "conv" ? H.convBatchSize : H.batchSize, trainRows.length);
   const imageSize = data.images?.size ?? 0;
   const inputs = (rows: ArrayLike<number>): tf.Tensor => {
-    if (net === "mlp" && x) return tf.tensor2d(gatherRows(x, obsDim, rows), [rows.length, obsDim]);
+    if (net === "mlp" && x) return tf.tensor2d(gatherRows(x, inDim, rows), [rows.length, inDim]);
     const images = data.images as { size: number; data: Uint8Array };
     return tf.tensor4d(gatherImages(images.data, imageSize, rows), [rows.length, imageSize, imageSize, 3]);
   };
@@ -79,12 +88,12 @@ async function train(data: StepDataset, opts: BCOptions, net: "mlp" | "conv"): P
   // Model: normalised observation (or image in [0, 1]) → tanh → normalised action.
   const model =
     net === "mlp"
-      ? mlp({ inputDim: obsDim, hidden: H.hidden, outputDim: actDim, outputActivation: "tanh", seed: opts.seed })
+      ? mlp({ inputDim: inDim, hidden: H.hidden, outputDim: outDim, outputActivation: "tanh", seed: opts.seed })
       : convNet({
           imageSize,
           filters: H.convFilters,
           hidden: H.convHidden,
-          outputDim: actDim,
+          outputDim: outDim,
           outputActivation: "tanh",
           seed: opts.seed,
         });
@@ -92,7 +101,7 @@ async function train(data: StepDataset, opts: BCOptions, net: "mlp" | "conv"): P
   const optimizer = tf.train.adam(H.lr);
   const lossOn = (rows: ArrayLike<number>): tf.Scalar =>
     tf.tidy(() => {
-      const target = tf.tensor2d(gatherRows(y, actDim, rows), [rows.length, actDim]);
+      const target = tf.tensor2d(gatherRows(y, outDim, rows), [rows.length, outDim]);
       return tf.losses.meanSquaredError(target, model.apply(inputs(rows)) as tf.Tensor) as tf.Scalar;
     });
   const validationLoss = (): number | undefined => {
@@ -115,6 +124,8 @@ async function train(data: StepDataset, opts: BCOptions, net: "mlp" | "conv"): P
     model,
     observation: net === "mlp" ? { kind: "state", normalize: obsBox } : { kind: "pixels" },
     action: actionBox,
+    ...(history > 1 && { obsHistory: history }),
+    ...(chunk > 1 && { chunk: { predict: chunk, execute: Math.min(chunk, Math.max(1, Math.floor(H.executeSteps))) } }),
     ...loop.totals(),
   });
   const report = (loss: number) => {
@@ -152,4 +163,33 @@ function splitByEpisode(data: StepDataset, fraction: number): { train: Int32Arra
     cut = Math.max(1, Math.min(data.size - 1, Math.round(data.size * (1 - fraction))));
   }
   return { train: all.subarray(0, cut), val: all.subarray(cut) };
+}
+
+/**
+ * Rows of `dim` numbers gathered within each episode: row i becomes rows i + from .. i + to of its own episode,
+ * concatenated, with indices before the episode's first row or after its last clamped to them.
+ * @example stackWithinEpisodes(data, states, 5, -1, 0) // each row: the previous state, then this one
+ */
+function stackWithinEpisodes(
+  data: StepDataset,
+  values: Float32Array,
+  dim: number,
+  from: number,
+  to: number,
+): Float32Array {
+  const width = to - from + 1;
+  if (width === 1 && from === 0) return values;
+  const out = new Float32Array(data.size * width * dim);
+  const starts = data.episodeStarts.length > 0 ? data.episodeStarts : [0];
+  for (let e = 0; e < starts.length; e++) {
+    const first = starts[e];
+    const last = (e + 1 < starts.length ? starts[e + 1] : data.size) - 1;
+    for (let i = first; i <= last; i++) {
+      for (let k = 0; k < width; k++) {
+        const j = Math.min(last, Math.max(first, i + from + k));
+        out.set(values.subarray(j * dim, (j + 1) * dim), (i * width + k) * dim);
+      }
+    }
+  }
+  return out;
 }

@@ -25,7 +25,7 @@ test("TD3+BC prefers the better action in the data where BC averages", async () 
   // α = 0.5, not the paper's 2.5: on this toy Q varies little against |Q| (≈ 1), so at 2.5 the critic's
   // extrapolation beyond the good actions (no data above a = s) outweighs the BC term and the actor overshoots.
   const td3 = await trainTD3BC(data, { seed: 1, steps: 1500, hyper: { hidden: [64, 64], alpha: 0.5 } });
-  const bc = await trainBC(data, { seed: 1, steps: 600, hyper: { hidden: [64, 64] } });
+  const bc = await trainBC(data, { seed: 1, steps: 600, hyper: { hidden: [64, 64], obsHistory: 1, actionChunk: 1 } });
   const gapTD3 = meanGap(actions(td3, states));
   const gapBC = meanGap(actions(bc, states));
   console.log(

@@ -1,6 +1,7 @@
 /**
  * Small synthetic datasets for the trainers' tests and the throughput bench: a linear map of the state, a coloured
- * square in an image, a one-step (bandit) problem with a good and a bad action in the data.
+ * square in an image, a one-step (bandit) problem with a good and a bad action in the data, and a point moving at
+ * its own speed per episode (for observation history and action chunks).
  */
 import { RandomState } from "../../core/rng.js";
 import type { StepDataset } from "./types.js";
@@ -93,4 +94,27 @@ export function banditDataset(size: number, seed: number): StepDataset {
 
 export function banditReward(s: number, a: number): number {
   return 1 - (a - s) ** 2;
+}
+
+/**
+ * Episodes of a point moving at a constant speed of its own (−5..5 units per step) from a random start (0..100):
+ * state = [position], action = the position it reaches next. One state cannot tell the speed; two in a row can.
+ */
+export function movingPointDataset(episodes: number, length: number, seed: number): StepDataset {
+  const rs = new RandomState(seed);
+  const size = episodes * length;
+  const obs = new Float32Array(size);
+  const act = new Float32Array(size);
+  for (let e = 0; e < episodes; e++) {
+    const start = rs.randomSample() * 100;
+    const speed = (rs.randomSample() - 0.5) * 10;
+    for (let t = 0; t < length; t++) {
+      obs[e * length + t] = start + speed * t;
+      act[e * length + t] = start + speed * (t + 1);
+    }
+  }
+  const data = oneStepDataset(1, 1, obs, act, new Float32Array(size));
+  data.episodeStarts = Array.from({ length: episodes }, (_, e) => e * length);
+  data.done.fill(0);
+  return data;
 }

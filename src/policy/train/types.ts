@@ -83,6 +83,10 @@ export interface TrainResult {
   observation: { kind: "state" | "pixels"; normalize?: Box };
   action: Box;
   stochastic?: { logStd: "output" };
+  /** State observations the model takes, stacked oldest first (bc; absent: 1). */
+  obsHistory?: number;
+  /** Actions the model outputs per call, and how many of them a policy takes before asking again (bc; absent: 1). */
+  chunk?: { predict: number; execute: number };
   steps: number;
   samples: number;
   samplesPerS: number;
