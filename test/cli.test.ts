@@ -167,3 +167,55 @@ test("the installed bin answers (after the build the README's set-up runs)", {
   assert.equal(r.status, 0, r.stderr);
   assert.match(r.stdout, /run \[options\]/);
 });
+
+test("policy wrap: an ONNX model trained elsewhere becomes a policy that `enpire run` evaluates; a non-model is refused", async () => {
+  const { mlpToOnnx } = await import("../src/policy/neural/onnx-export.js");
+  const dir = newStore();
+  // a chaser: the action (normalised) is the block's position (normalised over the 0..512 px observation bounds)
+  const w = new Float32Array(10);
+  w[2 * 2] = 1;
+  w[3 * 2 + 1] = 1;
+  const model = path.join(dir, "chaser.onnx");
+  fs.writeFileSync(
+    model,
+    mlpToOnnx([{ weights: w, bias: new Float32Array(2), inDim: 5, outDim: 2, activation: "linear" }], {
+      inputName: "obs",
+      outputName: "action",
+    }),
+  );
+  const out = path.join(dir, "chaser");
+  const wrap = enpire(["policy", "wrap", model, "--out", out, "--normalize", "space", "--json"]);
+  assert.equal(wrap.code, 0, wrap.stderr);
+  assert.deepEqual(JSON.parse(wrap.stdout).inputs, [{ name: "obs", shape: [-1, 5] }]);
+
+  const store = newStore();
+  const run = enpire(
+    ["run", "--policy", path.join(out, "policy.ts"), "--episodes", "1", "--seed-start", "3", "--json"],
+    {
+      store,
+    },
+  );
+  assert.equal(run.code, 0, run.stderr);
+  const trial = path.join(store, JSON.parse(run.stdout).run.dir, "trials", "00000-seed-3", "events.jsonl");
+  const events = fs
+    .readFileSync(trial, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  let seen = events.find((e) => e.event === "reset").observation as number[]; // after reset, then each step
+  for (const e of events.filter((x) => x.event === "step")) {
+    assert.ok(Math.abs(e.action[0] - seen[2]) < 1e-3 && Math.abs(e.action[1] - seen[3]) < 1e-3, "it chases the block");
+    seen = e.observation;
+  }
+  assert.ok(
+    events.some((e) => e.event === "tool" && e.tool === "nn.runAll"),
+    "inference calls are in the events",
+  );
+
+  const notModel = enpire(["policy", "wrap", path.join(ROOT, "README.md"), "--out", path.join(dir, "x")]);
+  assert.equal(notModel.code, 2, notModel.stderr);
+  assert.match(notModel.stderr, /does not load as an ONNX model/);
+  const wrongWidth = enpire(["policy", "wrap", model, "--obs", "keypoints", "--out", path.join(dir, "y")]);
+  assert.match(wrongWidth.stderr, /takes 5 numbers, but pusht's keypoints observation has 18/);
+  assert.ok(!fs.existsSync(path.join(dir, "x")) && !fs.existsSync(path.join(dir, "y")), "nothing written");
+});

@@ -18,6 +18,7 @@ import { registerExportCommands } from "./commands/export.js";
 import { registerLedgerCommands } from "./commands/ledger.js";
 import { registerLitCommands } from "./commands/lit.js";
 import { registerMcpCommands } from "./commands/mcp.js";
+import { registerPolicyCommands } from "./commands/policy.js";
 import { registerPushtCommands } from "./commands/pusht.js";
 import { registerResearchCommands } from "./commands/research.js";
 import { registerStationCommands } from "./commands/station.js";
@@ -257,6 +258,7 @@ export function buildProgram(): Command {
   registerLitCommands(program);
   registerResearchCommands(program);
   registerTrainCommands(program);
+  registerPolicyCommands(program);
   registerAgentCommands(program);
   registerBenchAgentsCommands(program);
   return program;

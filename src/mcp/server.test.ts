@@ -74,6 +74,16 @@ test("tasks and describe_task", async () => {
   assert.equal(pusht.isError, false, pusht.text);
   assert.match(pusht.data.evalFingerprint, /^[0-9a-f]{64}$/);
   assert.ok(pusht.data.evaluation);
+  // the tools a code policy may call: the Push-T skills and the network runtime, each function described
+  const tools = pusht.data.tools as { namespace: string; functions: Record<string, string> }[];
+  assert.deepEqual(
+    tools.map((t) => t.namespace),
+    ["pusht", "nn"],
+  );
+  assert.ok(
+    ["perceive", "moveTo", "approach", "pushAlong", "retreat"].every((f) => tools[0].functions[f]?.length > 10),
+  );
+  assert.ok(["load", "run"].every((f) => tools[1].functions[f]?.length > 10));
 
   const unknown = await call("describe_task", { task: "nope" });
   assert.equal(unknown.isError, true);

@@ -14,6 +14,7 @@ import { InvalidInputError } from "../core/errors.js";
 import { evalFingerprint, listTasks } from "../env/registry.js";
 import { CONFIRM_ACTIONS, ControlActionSchema } from "../env/station/protocol.js";
 import { OPERATIONS, type Operation } from "../evolve/operations.js";
+import { describeTools } from "../policy/skills/index.js";
 import { evaluate, MAX_SEED, MAX_STATIONS } from "../rollout/evaluate.js";
 import { verifyLedger } from "../rollout/ledger.js";
 import { runReport } from "../rollout/report.js";
@@ -194,7 +195,9 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
   server.registerTool(
     "describe_task",
     {
-      description: "One task's spec: spaces, horizon, control rate, evaluation constants and its eval fingerprint.",
+      description:
+        "One task's spec: spaces, horizon, control rate, evaluation constants, its eval fingerprint, and the tools a " +
+        "code policy can call as ctx.tools.<namespace>.<function>(...) (the task's skills, and nn for networks).",
       inputSchema: DescribeTaskArgsSchema.shape,
     },
     ({ task }) =>
@@ -202,7 +205,7 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         const fingerprint = evalFingerprint(task); // refuses an unknown id, listing the known ones
         const spec = listTasks().find((t) => t.id === task);
         if (!spec) throw new InvalidInputError(`no task "${task}"`);
-        return ok({ ...spec, evalFingerprint: fingerprint });
+        return ok({ ...spec, evalFingerprint: fingerprint, tools: describeTools(task) });
       }),
   );
 

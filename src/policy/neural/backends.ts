@@ -2,7 +2,7 @@
  * The two inference backends behind the `nn` tool set, as one small interface: load a model from bytes, describe its
  * inputs and outputs, run it on named float32 tensors, free it.
  *
- *   onnx  onnxruntime-node (its CPU build ships inside the package; .npmrc skips the install-time download)
+ *   onnx  onnxruntime-node (its CPU build ships inside the package; package.json allowScripts denies its install-time download)
  *   tfjs  a TensorFlow.js layers model (model.json + weights.bin) on tfjs-core's WASM backend
  *
  * Both load lazily (a policy that uses only ONNX never loads TensorFlow.js). These functions are asynchronous; the

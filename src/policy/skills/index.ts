@@ -26,3 +26,13 @@ const TASK_SKILLS: Readonly<Record<string, (host: ToolHost) => ToolSet[]>> = {
 export function toolSetsFor(taskId: string, host: ToolHost): ToolSet[] {
   return [...(TASK_SKILLS[taskId]?.(host) ?? []), ...commonToolSets(host)];
 }
+
+/** What the tools of a task's policies do, by namespace and function, for agents and docs (describe_task). */
+export function describeTools(taskId: string): { namespace: string; functions: Record<string, string> }[] {
+  const sets = toolSetsFor(taskId, { observation: () => undefined, step: () => 0 });
+  try {
+    return sets.map((s) => ({ namespace: s.namespace, functions: { ...s.describe } }));
+  } finally {
+    for (const s of sets) void s.close?.();
+  }
+}
