@@ -221,7 +221,7 @@ export default function createPolicy(ctx: { tools?: { nn?: Nn } }) {
   function inputs(observation: Observation): Record<string, Tensor> {
     if (meta.observation.kind === "state") {
       const now = scale(observation as number[]);
-      past = past.length === 0 ? Array.from({ length: history }, () => now) : [...past.slice(1 - history), now];
+      past = past.length === 0 ? Array.from({ length: history }, () => now) : [...(history > 1 ? past.slice(1 - history) : []), now];
       const x = new Float32Array(history * now.length);
       past.slice(-history).forEach((frame, i) => x.set(frame, i * now.length));
       return { [stateInput]: { data: x, shape: fit(net.inputs[0].shape, x.length) } };
