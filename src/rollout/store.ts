@@ -4,6 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { z } from "zod";
 import { EnpireError, InvalidInputError } from "../core/errors.js";
+import { processAlive } from "../core/process.js";
 import { type TrialEvent, type TrialResult, TrialResultSchema } from "../core/trial.js";
 import { appendLedgerEntry, appendLedgerEntryAsync, fsyncDir, readLedger, repairTornTail } from "./ledger.js";
 
@@ -581,15 +582,6 @@ function toTrialRow(r: unknown): TrialRow {
     dir: row.dir as string,
     video: row.video as string | null,
   };
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
 
 /** Removes a directory that holds nothing (a marker); one with files is left for inspection. */

@@ -16,6 +16,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
+import { processAlive } from "../../core/process.js";
 
 export const ALGORITHMS = ["bc", "ibc", "td3bc", "sac"] as const;
 export type Algorithm = (typeof ALGORITHMS)[number];
@@ -259,13 +260,4 @@ function withLiveness(job: TrainingJob): TrainingJob {
   if (job.host !== os.hostname()) return job; // a process on another host cannot be checked from here
   const gone = job.pid !== null ? !processAlive(job.pid) : Date.now() - Date.parse(job.createdAt) > QUEUED_GRACE_MS;
   return gone ? { ...job, status: "failed", error: job.error ?? "process exited without finishing" } : job;
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
