@@ -3,7 +3,7 @@
  * Two networks: an MLP on the state vector (observations normalised with a box from the data), or a conv net on the
  * camera frame (96×96×3 in [0, 1]) when the dataset carries images and `net: "conv"`. Minibatch Adam over shuffled
  * epochs; an optional validation split (whole episodes, the last ones) whose loss appears in the progress; stops at
- * `steps`, `budgetMs` or the abort signal. The conv net trains on WASM with our JS filter gradient (conv-grad.ts: tfjs
+ * `steps`, `budgetMs` or the abort signal. The conv net trains on WASM with our filter-gradient kernel (conv-grad.ts: tfjs
  * 4.22's WASM backend has no Conv2DBackpropFilter); should that kernel be missing, on the (much slower) cpu backend.
  *
  * @example

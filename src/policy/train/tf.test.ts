@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { boxFromData, denormalise, initTensorFlow, normalise, tf } from "./tf.js";
 
-test("the JS conv filter gradient on WASM matches the cpu backend's", async () => {
+test("the conv filter gradient on WASM matches the cpu backend's", async () => {
   const { backend } = await initTensorFlow();
   assert.equal(backend, "wasm");
   const filterGrad = (stride: number, pad: "same" | "valid") => {

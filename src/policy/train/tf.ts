@@ -1,5 +1,5 @@
 /**
- * TensorFlow.js plumbing shared by the trainers: backend start-up (WASM, plus our JS filter gradient so conv nets
+ * TensorFlow.js plumbing shared by the trainers: backend start-up (WASM, plus our filter-gradient kernel so conv nets
  * train there too: conv-grad.ts), seeded network builders (dense MLP, the 96×96×3 conv encoder),
  * raw ↔ [-1, 1] normalisation with a Box, and the small pieces every custom loop needs (batch gathering, trainable
  * variables, target-network copies).
@@ -25,7 +25,7 @@ let started: Promise<{ tf: TF; backend: string }> | undefined;
 
 /**
  * Starts TensorFlow.js on the WASM backend (falling back to cpu when WASM cannot start); idempotent. The WASM
- * binaries are read from the installed package's dist/ folder; the JS Conv2DBackpropFilter kernel is registered.
+ * binaries are read from the installed package's dist/ folder; our Conv2DBackpropFilter kernel is registered.
  */
 export function initTensorFlow(): Promise<{ tf: TF; backend: string }> {
   started ??= (async () => {
