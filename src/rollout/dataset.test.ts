@@ -5,25 +5,16 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { test } from "node:test";
-import { fileURLToPath } from "node:url";
+import { storeWithDemos } from "../../test/support/recorded-runs.js";
 import { PushT } from "../env/tasks/pusht/pusht.js";
 import { datasetFromLeRobot, datasetFromRuns } from "./dataset.js";
 import { evaluate } from "./evaluate.js";
 import { exportLeRobot } from "./export/lerobot.js";
-import { RunStore } from "./store.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
-const HEURISTIC = path.join(ROOT, "examples", "policies", "pusht-heuristic.ts");
-
-const store = RunStore.open(fs.mkdtempSync(path.join(os.tmpdir(), "enpire-dataset-")));
-// a policy that holds the pusher still: every trial fails after the full horizon
-const still = path.join(store.root, "still.js");
-fs.writeFileSync(still, "export default () => ({ reset() {}, act(o) { return [o[0], o[1]]; } });\n");
-const solved = await evaluate(store, { taskId: "pusht", policyFile: HEURISTIC, episodes: 3, seedStart: 0 });
-const failed = await evaluate(store, { taskId: "pusht", policyFile: still, episodes: 1, seedStart: 5 });
+// three solved episodes and one failure (a policy that holds the pusher still, for the full horizon)
+const { store, still, solved, failed } = await storeWithDemos("enpire-dataset-");
 
 test("rows pair each observation with its action, reward, next observation and done, as the events recorded them", () => {
   const { dataset: d, sources, sha256 } = datasetFromRuns(store, [solved.runId]);

@@ -8,29 +8,23 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { storeWithDemos } from "../../../test/support/recorded-runs.js";
 import { createMcpServer } from "../../mcp/server.js";
 import { bundlePolicy } from "../../policy/sandbox/bundle.js";
 import { evaluate } from "../../rollout/evaluate.js";
-import { RunStore } from "../../rollout/store.js";
 import { createJob, listJobs, readJob, readProgress } from "./jobs.js";
 import { launchJob } from "./launch.js";
 import { runJob } from "./run-job.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
-const HEURISTIC = path.join(ROOT, "examples", "policies", "pusht-heuristic.ts");
 
-const store = RunStore.open(fs.mkdtempSync(path.join(os.tmpdir(), "enpire-training-")));
-const still = path.join(store.root, "still.js");
-fs.writeFileSync(still, "export default () => ({ reset() {}, act(o) { return [o[0], o[1]]; } });\n");
-const demos = await evaluate(store, { taskId: "pusht", policyFile: HEURISTIC, episodes: 3, seedStart: 0 });
-const failure = await evaluate(store, { taskId: "pusht", policyFile: still, episodes: 1, seedStart: 5 });
+const { store, solved: demos, failed: failure } = await storeWithDemos("enpire-training-");
 const demoSteps = demos.trials.reduce((n, t) => n + t.steps, 0);
 
 after(() => store.close());
