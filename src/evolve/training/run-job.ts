@@ -13,7 +13,7 @@ import { initTensorFlow } from "../../policy/train/tf.js";
 import type { TrainProgress, TrainResult } from "../../policy/train/types.js";
 import { evaluate } from "../../rollout/evaluate.js";
 import type { RunStore } from "../../rollout/store.js";
-import { appendProgress, type JobStatus, jobDir, readJob, type TrainingJob, writeJob } from "./jobs.js";
+import { appendProgress, jobDir, readJob, type TrainingJob, writeJob } from "./jobs.js";
 import { recordTraining } from "./ledger.js";
 import { REGIMES, type RegimeContext } from "./regimes.js";
 
@@ -59,6 +59,7 @@ export async function runJob(store: RunStore, id: string, opts: RunJobOptions = 
   };
   save({ status: "running", pid: process.pid, startedAt: new Date().toISOString() });
   const request = job.request;
+  let end: Partial<TrainingJob> = { status: "failed", error: "ended without a result" };
   try {
     const { backend } = await initTensorFlow();
     save({ device: `cpu (tfjs-${backend})` });
@@ -148,22 +149,20 @@ export async function runJob(store: RunStore, id: string, opts: RunJobOptions = 
         },
       });
     }
-    save({ status: opts.signal?.aborted ? "stopped" : "finished", endedAt: new Date().toISOString() });
+    end = { status: opts.signal?.aborted ? "stopped" : "finished", endedAt: new Date().toISOString() };
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    save({
-      status: opts.signal?.aborted ? "stopped" : "failed",
-      error: message,
-      endedAt: new Date().toISOString(),
-    });
+    end = { status: opts.signal?.aborted ? "stopped" : "failed", error: message, endedAt: new Date().toISOString() };
     opts.onPhase?.(`failed: ${message}`);
   }
-  const ended = job.status as JobStatus; // assigned in closures above, so TypeScript cannot narrow it
+  // the ledger entry first, then job.json: whoever sees the job ended finds its ledger entry already there
+  const ended = end.status as "finished" | "stopped" | "failed";
   try {
-    recordTraining(store, job, ended === "finished" ? "finished" : ended === "stopped" ? "stopped" : "failed");
+    recordTraining(store, { ...job, ...end }, ended);
   } catch (err) {
     opts.onPhase?.(`the research ledger entry could not be written: ${(err as Error).message}`);
   }
+  save(end);
   return job;
 }
 
