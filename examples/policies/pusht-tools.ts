@@ -5,7 +5,7 @@
  *   translate  push the block's centre of gravity straight toward the goal's (pushAlong through the centre)
  *   rotate     once close, turn it by pushing off-centre along its bar (pushAlong with a side offset)
  *   hold       when the pose is within tolerance, back off (retreat) and let the verifier judge
- * Run it with the pixels observation: `enpire run --task pusht --policy examples/policies/pusht-tools.ts --obs-type pixels`.
+ * Run it with the pixels observation: `enpire run --task pusht --policy examples/policies/pusht-tools.ts --obs pixels`.
  */
 import type { CreatePolicy } from "../../src/policy/authoring.js";
 

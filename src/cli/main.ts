@@ -23,6 +23,7 @@ import { registerPushtCommands } from "./commands/pusht.js";
 import { registerResearchCommands } from "./commands/research.js";
 import { registerStationCommands } from "./commands/station.js";
 import { registerTrainCommands } from "./commands/train.js";
+import { registerUiCommands } from "./commands/ui.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { formatFailures, formatReport, pct, table } from "./format.js";
 import { Progress } from "./progress.js";
@@ -261,6 +262,7 @@ export function buildProgram(): Command {
   registerPolicyCommands(program);
   registerAgentCommands(program);
   registerBenchAgentsCommands(program);
+  registerUiCommands(program);
   return program;
 }
 

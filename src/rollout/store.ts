@@ -391,6 +391,78 @@ export class RunStore {
       .map(toTrialRow);
   }
 
+  /** Read-only, for viewers: one page of runs, newest first, and how many runs there are. */
+  runsPage(offset: number, limit: number): { total: number; runs: RunRow[] } {
+    const { n } = this.db.prepare("SELECT COUNT(*) AS n FROM runs").get() as { n: number };
+    const runs = this.db
+      .prepare(
+        `SELECT r2.*, COALESCE(SUM(t.counted), 0) AS n_trials, COALESCE(SUM(t.success * t.counted), 0) AS n_success,
+           AVG(CASE WHEN t.counted = 1 THEN t.max_reward END) AS mean_max_reward,
+           COALESCE(SUM(1 - t.counted), 0) AS n_interrupted
+         FROM (SELECT * FROM runs ORDER BY created_at DESC, id DESC LIMIT ? OFFSET ?) r2
+         LEFT JOIN trials t ON t.run_id = r2.id GROUP BY r2.id ORDER BY r2.created_at DESC, r2.id DESC`,
+      )
+      .all(limit, offset)
+      .map(toRunRow);
+    return { total: n, runs };
+  }
+
+  /**
+   * Read-only, for viewers: one page of a run's trials (interrupted ones included) and how many it has. `index`
+   * order is the order they were run; `failed-first` puts counted failures first, then interrupted trials, then
+   * successes, each by index.
+   */
+  trialsPage(
+    runId: string,
+    page: { offset: number; limit: number; order: "index" | "failed-first" },
+  ): { total: number; trials: TrialRow[] } {
+    const { n } = this.db.prepare("SELECT COUNT(*) AS n FROM trials WHERE run_id = ?").get(runId) as { n: number };
+    const order =
+      page.order === "failed-first" ? "CASE WHEN success = 1 THEN 2 WHEN counted = 0 THEN 1 ELSE 0 END, idx" : "idx";
+    const trials = this.db
+      .prepare(`SELECT * FROM trials WHERE run_id = ? ORDER BY ${order} LIMIT ? OFFSET ?`)
+      .all(runId, page.limit, page.offset)
+      .map(toTrialRow);
+    return { total: n, trials };
+  }
+
+  /** Read-only: the run's trial at `index`, or null. */
+  trial(runId: string, index: number): TrialRow | null {
+    const row = this.db.prepare("SELECT * FROM trials WHERE run_id = ? AND idx = ?").get(runId, index);
+    return row ? toTrialRow(row) : null;
+  }
+
+  /**
+   * Read-only, for watchers that poll the index cheaply: the largest row ids of the trials and runs tables, the
+   * trials and runs indexed after given row ids (oldest first, at most `limit`), and the runs still running.
+   */
+  watermarks(): { trial: number; run: number } {
+    const t = this.db.prepare("SELECT COALESCE(MAX(rowid), 0) AS m FROM trials").get() as { m: number };
+    const r = this.db.prepare("SELECT COALESCE(MAX(rowid), 0) AS m FROM runs").get() as { m: number };
+    return { trial: t.m, run: r.m };
+  }
+
+  trialsAfter(rowid: number, limit = 1000): { rowid: number; trial: TrialRow }[] {
+    return this.db
+      .prepare("SELECT rowid AS rid, * FROM trials WHERE rowid > ? ORDER BY rowid LIMIT ?")
+      .all(rowid, limit)
+      .map((r) => ({ rowid: (r as { rid: number }).rid, trial: toTrialRow(r) }));
+  }
+
+  runIdsAfter(rowid: number, limit = 1000): { rowid: number; id: string }[] {
+    return this.db
+      .prepare("SELECT rowid AS rid, id FROM runs WHERE rowid > ? ORDER BY rowid LIMIT ?")
+      .all(rowid, limit)
+      .map((r) => ({ rowid: (r as { rid: number }).rid, id: (r as { id: string }).id }));
+  }
+
+  runningRunIds(): string[] {
+    return this.db
+      .prepare("SELECT id FROM runs WHERE status = 'running'")
+      .all()
+      .map((r) => (r as { id: string }).id);
+  }
+
   /** Absolute path of a store-relative directory. */
   resolve(relative: string): string {
     return path.join(this.root, relative);
