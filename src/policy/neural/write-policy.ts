@@ -217,13 +217,19 @@ export default function createPolicy(ctx: { tools?: { nn?: Nn } }) {
   let past: Float32Array[] = []; // this episode's last normalised states, oldest first
   let planned: number[][] = []; // actions of the current chunk still to take
 
+  /** Keeps the episode's last \`history\` normalised states (state policies); the first stands in for unseen ones. */
+  function remember(observation: Observation): void {
+    if (meta.observation.kind !== "state") return;
+    const now = scale(observation as number[]);
+    past = past.length === 0 ? Array.from({ length: history }, () => now) : [...past.slice(1), now];
+  }
+
   /** The network's inputs by name: see the conventions in src/policy/neural/write-policy.ts. */
   function inputs(observation: Observation): Record<string, Tensor> {
     if (meta.observation.kind === "state") {
-      const now = scale(observation as number[]);
-      past = past.length === 0 ? Array.from({ length: history }, () => now) : [...(history > 1 ? past.slice(1 - history) : []), now];
-      const x = new Float32Array(history * now.length);
-      past.slice(-history).forEach((frame, i) => x.set(frame, i * now.length));
+      const width = past[0].length;
+      const x = new Float32Array(history * width);
+      past.forEach((frame, i) => x.set(frame, i * width));
       return { [stateInput]: { data: x, shape: fit(net.inputs[0].shape, x.length) } };
     }
     const dict = observation instanceof Uint8Array ? { pixels: observation } : (observation as { pixels: Uint8Array; agent_pos?: number[] });
@@ -276,9 +282,9 @@ export default function createPolicy(ctx: { tools?: { nn?: Nn } }) {
       planned = [];
     },
     act(observation: Observation): number[] {
-      const feeds = inputs(observation); // also keeps the state history up to date on steps that use a plan
+      remember(observation); // every step, also those that take a planned action
       if (planned.length === 0) {
-        const out = nn.runAll(net.id, feeds)[outputName].data;
+        const out = nn.runAll(net.id, inputs(observation))[outputName].data;
         for (let k = 0; k < chunk.execute; k++) planned.push(decode(out, k));
       }
       return planned.shift() as number[];
