@@ -100,3 +100,30 @@ export const TrialEventSchema = z.discriminatedUnion("event", [
   z.object({ event: z.literal("retry"), t: z.number(), try: z.number().int().positive(), step: z.number().int() }),
 ]);
 export type TrialEvent = z.infer<typeof TrialEventSchema>;
+
+/** Arrays and typed arrays longer than this are replaced by `{ kind, length }` in trial events. */
+export const EVENT_ARRAY_MAX_LENGTH = 64;
+
+/**
+ * A value as trial events keep it (observations, actions, tool arguments and answers): small numbers and arrays
+ * whole, arrays and typed arrays longer than EVENT_ARRAY_MAX_LENGTH (pixels) replaced by a description.
+ * @example summariseForEvents({ pixels: new Uint8Array(27648), agent_pos: [1, 2] }) // { pixels: { kind: "Uint8Array", length: 27648 }, agent_pos: [1, 2] }
+ */
+export function summariseForEvents(value: unknown): unknown {
+  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
+    const arr = value as unknown as ArrayLike<number>;
+    return arr.length <= EVENT_ARRAY_MAX_LENGTH
+      ? Array.from(arr)
+      : { kind: value.constructor.name, length: arr.length };
+  }
+  if (Array.isArray(value))
+    return value.length <= EVENT_ARRAY_MAX_LENGTH
+      ? value.map(summariseForEvents)
+      : { kind: "Array", length: value.length };
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = summariseForEvents(v);
+    return out;
+  }
+  return value;
+}

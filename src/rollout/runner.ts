@@ -1,7 +1,7 @@
 import type { Env, SafetyStop, Verification } from "../core/env.js";
 import { PolicyError } from "../core/errors.js";
 import type { Policy } from "../core/policy.js";
-import type { Termination, TrialEvent, TrialOutcome } from "../core/trial.js";
+import { summariseForEvents, type Termination, type TrialEvent, type TrialOutcome } from "../core/trial.js";
 
 /**
  * One trial, start to finish: policy.reset → env.reset(seed) → act/step until terminated, truncated, a safety stop,
@@ -54,7 +54,7 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
 
   await policy.reset();
   let observation = env.reset({ seed: opts.seed });
-  sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseObservation(observation) });
+  sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseForEvents(observation) });
   if (wantFrames) await sink.frame!(env.render!(frameSize));
 
   let steps = 0; // over the whole episode, all tries
@@ -91,11 +91,11 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
         event: "step",
         t: now(),
         index: steps,
-        action: summariseObservation(action),
+        action: summariseForEvents(action),
         reward: result.reward,
         terminated: result.terminated,
         truncated: result.truncated,
-        observation: summariseObservation(observation),
+        observation: summariseForEvents(observation),
         info: result.info,
       });
       steps++;
@@ -148,21 +148,6 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
     tries,
     elapsedMs: performance.now() - t0,
   };
-}
-
-/** Keeps small numeric observations whole and replaces large ones (pixels) by a description, for events.jsonl. */
-export function summariseObservation(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    const arr = value as unknown as ArrayLike<number>;
-    return arr.length <= 64 ? Array.from(arr) : { kind: value.constructor.name, length: arr.length };
-  }
-  if (Array.isArray(value)) return value.length <= 64 ? value : { kind: "Array", length: value.length };
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = summariseObservation(v);
-    return out;
-  }
-  return value;
 }
 
 function errorMessage(err: unknown): string {

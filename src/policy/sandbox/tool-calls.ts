@@ -10,6 +10,7 @@
  *                 "tool <ns>.<name> failed: <message>"
  */
 import { InvalidInputError } from "../../core/errors.js";
+import { summariseForEvents } from "../../core/trial.js";
 import type { ToolSet } from "../tools.js";
 
 /** One tool call as the host saw it; the station writes each as a "tool" event. */
@@ -34,8 +35,6 @@ export interface ToolCallRecord {
 export type ToolReply = [ok: 1, value: unknown] | [ok: 0, message: string];
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-/** Arrays and typed arrays longer than this are summarised in records, as the trial's observations are. */
-const SUMMARY_MAX_LENGTH = 64;
 
 /** Checks that tool sets can be exposed as `ctx.tools[namespace][name]`; throws InvalidInputError otherwise. */
 export function toolNames(sets: readonly ToolSet[]): Record<string, string[]> {
@@ -103,8 +102,8 @@ export class ToolCalls {
       ok: reply[0] === 1,
     };
     if (reply[0] === 0) record.error = reply[1];
-    record.args = args.map(summariseToolValue);
-    if (reply[0] === 1 && reply[1] !== undefined) record.result = summariseToolValue(reply[1]);
+    record.args = args.map(summariseForEvents);
+    if (reply[0] === 1 && reply[1] !== undefined) record.result = summariseForEvents(reply[1]);
     if (this.records.length < this.maxRecords) this.records.push(record);
     else this.dropped++;
     return reply;
@@ -122,22 +121,6 @@ export class ToolCalls {
   async close(): Promise<void> {
     await Promise.allSettled(this.sets.map(async (set) => set.close?.()));
   }
-}
-
-/** Keeps small values whole and replaces arrays and typed arrays longer than 64 by { kind, length }. */
-export function summariseToolValue(value: unknown): unknown {
-  if (ArrayBuffer.isView(value) && !(value instanceof DataView)) {
-    const arr = value as unknown as ArrayLike<number>;
-    return arr.length <= SUMMARY_MAX_LENGTH ? Array.from(arr) : { kind: value.constructor.name, length: arr.length };
-  }
-  if (Array.isArray(value))
-    return value.length <= SUMMARY_MAX_LENGTH ? value.map(summariseToolValue) : { kind: "Array", length: value.length };
-  if (value && typeof value === "object") {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = summariseToolValue(v);
-    return out;
-  }
-  return value;
 }
 
 /** Why a tool's answer cannot be copied into the isolate as data, or undefined when it can. */
