@@ -3,7 +3,7 @@
  * or a script without MCP would drive it.
  */
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -90,3 +90,55 @@ test("enpire agents with a coding-agent CLI that is not installed says so, and c
     fs.rmSync(empty, { recursive: true, force: true });
   }
 });
+
+test("enpire agents serves the live web UI beside the team and prints its address; --no-ui serves none", async () => {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-agents-ui-"));
+  try {
+    const args = ["agents", "--team", "1", "--budget-min", "0.15", "--no-video", "--ui-port", "0", "--project", "w"];
+    const child = spawn(process.execPath, ["--import", "tsx", path.join(ROOT, "src", "cli", "entry.ts"), ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ENPIRE_HOME: store },
+    });
+    let stderr = "";
+    let stdout = "";
+    child.stdout.on("data", (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+    const address = await new Promise<string>((resolve, reject) => {
+      child.stderr.on("data", (chunk: Buffer) => {
+        stderr += chunk.toString();
+        const m = /watch it live: (http:\/\/127\.0\.0\.1:\d+\/)#\/research\/w/.exec(stderr);
+        if (m) resolve(m[1]);
+      });
+      void exited.then(() => reject(new Error(`exited before printing the UI address:\n${stderr}`)));
+    });
+    // while the team works, the UI answers from the same store: the team's project run appears
+    const runs = await waitFor(async () => {
+      const body = (await (await fetch(`${address}api/runs`)).json()) as { total: number };
+      return body.total > 0 ? body : null;
+    });
+    assert.ok(runs.total > 0);
+    assert.match(await (await fetch(address)).text(), /<title>enpire/);
+    const code = await exited;
+    assert.ok(code === 0 || code === 1, stderr); // 1: the goal was not reached in so short a budget
+    assert.match(stdout, /goal (reached|not reached)/);
+    await assert.rejects(fetch(`${address}api/runs`), "the UI closes with the team when no terminal is watching");
+
+    const quiet = enpire(["agents", "--team", "1", "--budget-min", "0.05", "--no-video", "--no-ui"], store);
+    assert.doesNotMatch(quiet.stderr, /watch it live/);
+  } finally {
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+});
+
+/** Polls `probe` every 200 ms until it gives a value (at most 60 s). */
+async function waitFor<T>(probe: () => Promise<T | null>): Promise<T> {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const value = await probe();
+    if (value !== null) return value;
+    if (Date.now() > deadline) throw new Error("timed out");
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}

@@ -174,8 +174,8 @@ export class ResearchProject {
     return new ResearchProject(dir, store, ledger, body, new Date(first.at));
   }
 
-  /** Opens an existing project by name. */
-  static open(store: RunStore, name: string): ResearchProject {
+  /** Opens an existing project by name; `readOnly` opens its ledger for reading only (nothing can be recorded). */
+  static open(store: RunStore, name: string, opts: { readOnly?: boolean } = {}): ResearchProject {
     const dir = path.join(ResearchProject.projectsRoot(store), name);
     const file = path.join(dir, "research.db");
     if (!NAME.test(name) || !fs.existsSync(file)) {
@@ -184,7 +184,7 @@ export class ResearchProject {
         `no research project "${name}" in ${store.root}; ${known.length ? `known: ${known.join(", ")}` : "create one with `enpire research init`"}`,
       );
     }
-    const ledger = ResearchLedger.open(file);
+    const ledger = opts.readOnly ? ResearchLedger.openReadOnly(file) : ResearchLedger.open(file);
     const first = ledger.of("project")[0];
     if (!first) throw new ResearchError(`${file} has no project entry`);
     return new ResearchProject(dir, store, ledger, first.body, new Date(first.at));
@@ -354,6 +354,7 @@ export class ResearchProject {
         videoSize: opts.videoSize,
         onTrial: opts.onTrial,
         signal: opts.signal,
+        label: opts.branch,
       });
     } finally {
       if (purpose === "confirm") this.confirming.delete(tree);

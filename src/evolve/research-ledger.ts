@@ -141,6 +141,16 @@ export class ResearchLedger {
     return new ResearchLedger(file, db);
   }
 
+  /**
+   * Opens an existing ledger for reading only (e.g. the web UI): no schema is created, and an append fails. Readers
+   * see every committed entry; they never block the writers (WAL).
+   */
+  static openReadOnly(file: string): ResearchLedger {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    db.pragma("busy_timeout = 10000");
+    return new ResearchLedger(file, db);
+  }
+
   close(): void {
     this.db.close();
   }

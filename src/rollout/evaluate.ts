@@ -26,6 +26,7 @@ import {
   type TrialRecorder,
 } from "./fleet.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+import { LiveBoard } from "./live-board.js";
 import { type RunSummary, summarise } from "./metrics.js";
 import { Recorder } from "./recorder.js";
 import type { Station, StationStatus } from "./station.js";
@@ -65,6 +66,13 @@ export interface EvaluateOptions {
   onEvent?: (event: FleetEvent) => void;
   /** Aborting stops the run after the trials in flight; the run is kept, marked interrupted, and can be resumed. */
   signal?: AbortSignal;
+  /**
+   * Shown with the stations on the Fleet page (e.g. a team agent's branch); simulated stations are then named
+   * `<label>/sim-<i>`, so that the stations of different agents stay apart in the trial index.
+   */
+  label?: string;
+  /** Publish the fleet's live state in the store for `enpire ui` (live/, see live-board.ts); on by default. */
+  live?: boolean;
 }
 
 export interface EvaluateResult {
@@ -225,6 +233,8 @@ export interface ResumeOptions {
   onTrial?: EvaluateOptions["onTrial"];
   onEvent?: EvaluateOptions["onEvent"];
   signal?: AbortSignal;
+  label?: EvaluateOptions["label"];
+  live?: EvaluateOptions["live"];
 }
 
 /**
@@ -319,7 +329,7 @@ interface Session {
   firstIndex: number;
   spent: { trials: number; wallClockMs: number; stationMs: number };
   stations: number | readonly Station[];
-  hooks: Pick<EvaluateOptions, "onTrial" | "onEvent" | "signal">;
+  hooks: Pick<EvaluateOptions, "onTrial" | "onEvent" | "signal" | "label" | "live">;
 }
 
 /** One session of a run on a fresh fleet: from its seeds to its final status in the store. */
@@ -343,8 +353,11 @@ async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> 
   };
   // simulated stations run in worker threads, even one: this thread stays free to dispatch and record
   const n = s.stations;
-  const stations = typeof n === "number" ? Array.from({ length: n }, (_, i) => new ThreadStation(`sim-${i}`)) : n;
+  const prefix = s.hooks.label ? `${s.hooks.label}/` : "";
+  const stations =
+    typeof n === "number" ? Array.from({ length: n }, (_, i) => new ThreadStation(`${prefix}sim-${i}`)) : n;
   const fleet = new Fleet(stations, { onEvent: s.hooks.onEvent });
+  const board = s.hooks.live === false ? undefined : new LiveBoard(store.root, fleet, { label: s.hooks.label });
   const recorder = new MarkedRecorder(store, new Recorder(store, runId));
   const earlier = store.trials(runId).filter((r) => r.counted);
   const counted: TrialRow[] = [...earlier];
@@ -387,7 +400,11 @@ async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> 
   } finally {
     utilisation = fleet.utilisation();
     stationStatus = fleet.stations();
-    await fleet.close();
+    try {
+      await fleet.close();
+    } finally {
+      await board?.close();
+    }
   }
   const { status, note } = describeEnd(
     end,

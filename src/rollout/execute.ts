@@ -15,6 +15,11 @@ import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import { runTrial } from "./runner.js";
 import { VideoWriter } from "./video.js";
 
+/** What a station may watch while a trial runs (live previews): called after the reset and after every step. */
+export interface TrialWatch {
+  onStep?(env: Env<unknown, unknown>, step: number): void;
+}
+
 /**
  * Runs trial jobs on this machine: the part of a station that is the same everywhere (a worker thread, an HTTP
  * station, a queue worker). It keeps one task env per (task, observation type) and one sandbox per policy hash
@@ -30,7 +35,7 @@ export class TrialExecutor {
     private readonly videoFormat: "rgb24" | "mp4" = "rgb24",
   ) {}
 
-  async run(job: TrialJob): Promise<{ output: TrialOutput; video: TrialVideo | null }> {
+  async run(job: TrialJob, watch?: TrialWatch): Promise<{ output: TrialOutput; video: TrialVideo | null }> {
     const fingerprint = evalFingerprint(job.task.id);
     if (fingerprint !== job.evalFingerprint) {
       throw new InvalidInputError(
@@ -65,6 +70,7 @@ export class TrialExecutor {
           events.push(e);
           if (e.event === "retry") tryStartT = e.t;
           if (e.event === "step") stepIndex = e.index + 1;
+          if (e.event === "step" || e.event === "reset") watch?.onStep?.(env, stepIndex);
           const lines = sandboxed.drainLogs();
           if (dropped > 0) lines.push(`[enpire] ${dropped} more tool calls not recorded: over the cap between steps`);
           if (lines.length) events.push({ event: "log", t: "t" in e ? e.t : 0, index: stepIndex, lines });
@@ -106,6 +112,14 @@ export class TrialExecutor {
     if (this.videoFormat === "rgb24")
       return { output, video: { format: "rgb24", width: size, height: size, fps, frames } };
     return { output, video: { format: "mp4", bytes: await encodeMp4(frames, size, fps) } };
+  }
+
+  /** Puts the env back in its start state (seed 0), as a robot homes; false when there is no env yet. */
+  home(): boolean {
+    const env = this.env?.env;
+    if (!env) return false;
+    env.reset({ seed: 0 });
+    return true;
   }
 
   async close(): Promise<void> {

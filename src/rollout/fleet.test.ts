@@ -12,7 +12,15 @@ import { TrialResultSchema } from "../core/trial.js";
 import { evalFingerprint } from "../env/registry.js";
 import { bundlePolicy, bundleToData } from "../policy/sandbox/bundle.js";
 import { evaluate } from "./evaluate.js";
-import { Fleet, type FleetEvent, type JobTemplate, NoStationsError, type RunOutcome, type RunSpec } from "./fleet.js";
+import {
+  Fleet,
+  type FleetEvent,
+  type JobTemplate,
+  NoStationsError,
+  type RunOutcome,
+  type RunSpec,
+  StationControlError,
+} from "./fleet.js";
 import { Recorder } from "./recorder.js";
 import type { Station } from "./station.js";
 import { withFaults } from "./stations/fault-injection.js";
@@ -334,5 +342,122 @@ test("a seed interrupted on every station in service still runs: avoiding a stat
   const rows = assertEachSeedCountedOnce(outcome, 2);
   assert.equal(rows.filter((r) => !r.counted).length, 4);
   assert.ok(rows.filter((r) => r.counted).every((r) => r.attempt === 3));
+  await fleet.close();
+});
+
+/** Resolves once `check` holds, looking every 10 ms; fails after `ms`. */
+async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+test("a run whose stations are all paused waits (it does not fail) and finishes once one is resumed", async () => {
+  const events: FleetEvent[] = [];
+  const fleet = new Fleet(threads(2), { onEvent: (e) => events.push(e) });
+  await fleet.ready();
+  fleet.pause("sim-0");
+  fleet.pause("sim-1");
+  assert.deepEqual(
+    fleet.stations().map((s) => [s.id, s.health, s.paused]),
+    [
+      ["sim-0", "idle", true],
+      ["sim-1", "idle", true],
+    ],
+  );
+  let ended = false;
+  const running = fleet.submit(newRun(3, 30)).then((o) => {
+    ended = true;
+    return o;
+  });
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal(ended, false, "the run waits for a paused station instead of failing");
+  assert.equal(events.filter((e) => e.type === "dispatch").length, 0, "a paused station takes no trial");
+  fleet.resume("sim-1");
+  const outcome = await running;
+  assert.deepEqual(outcome.end, { kind: "finished" });
+  const rows = assertEachSeedCountedOnce(outcome, 3);
+  assert.ok(
+    rows.every((r) => r.station === "sim-1"),
+    "only the resumed station ran trials",
+  );
+  assert.equal(fleet.stations()[0].paused, true);
+  assert.equal(fleet.stations()[1].paused, undefined);
+  assert.deepEqual(
+    events.filter((e) => e.type === "control").map((e) => e.type === "control" && [e.station, e.action, e.phase]),
+    [
+      ["sim-0", "pause", "done"],
+      ["sim-1", "pause", "done"],
+      ["sim-1", "resume", "done"],
+    ],
+  );
+  await fleet.close();
+});
+
+test("pausing a station mid-trial lets that trial finish and count; it takes the next only after resume", async () => {
+  const events: FleetEvent[] = [];
+  const fleet = new Fleet(threads(1), {
+    onEvent: (e) => {
+      events.push(e);
+      if (e.type === "dispatch" && e.index === 0) fleet.pause("sim-0");
+    },
+  });
+  await fleet.ready();
+  const spec = newRun(3, 60);
+  const running = fleet.submit(spec);
+  await until(() => events.some((e) => e.type === "trial"), "the first trial to return");
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  assert.equal(events.filter((e) => e.type === "dispatch").length, 1, "no trial started while paused");
+  await until(() => store.trials(spec.runId).length === 1, "the first trial to be recorded");
+  assert.equal(store.trials(spec.runId)[0].counted, true, "the trial in flight when paused counts");
+  fleet.resume("sim-0");
+  const outcome = await running;
+  assert.deepEqual(outcome.end, { kind: "finished" });
+  assertEachSeedCountedOnce(outcome, 3);
+  await fleet.close();
+});
+
+test("home runs a station's home command only while it is idle, holding its slot meanwhile; errors are clear", async () => {
+  const station = new ThreadStation("sim-0");
+  const events: FleetEvent[] = [];
+  const fleet = new Fleet([station, new LocalStation("local")], { onEvent: (e) => events.push(e) });
+  await fleet.ready();
+  await assert.rejects(fleet.home("nope"), (err: Error) => {
+    assert.ok(err instanceof StationControlError);
+    assert.match(err.message, /no station nope in this fleet \(it has sim-0, local\)/);
+    return true;
+  });
+  assert.throws(() => fleet.pause("nope"), /no station nope in this fleet/);
+  await assert.rejects(fleet.home("local"), /station local has no home command/);
+
+  // while it runs a trial: refused
+  fleet.pause("local");
+  const spec = newRun(2, 150);
+  const running = fleet.submit(spec);
+  await until(() => station.status().health === "running", "sim-0 to run a trial");
+  await assert.rejects(fleet.home("sim-0"), /station sim-0 is running a trial; pause it/);
+  fleet.pause("sim-0");
+  await until(() => store.trials(spec.runId).length === 1, "its trial to end");
+
+  // idle (and paused): homes; the fleet reports it resetting meanwhile, then idle, and it still takes no trial
+  const homing = fleet.home("sim-0");
+  assert.deepEqual([fleet.stations()[0].health, fleet.stations()[0].detail], ["resetting", "homing"]);
+  await homing;
+  assert.equal(fleet.stations()[0].health, "idle");
+  assert.equal(events.filter((e) => e.type === "dispatch").length, 1);
+  const control = events.filter((e) => e.type === "control" && e.action === "home");
+  assert.deepEqual(
+    control.map((e) => e.type === "control" && [e.station, e.phase]),
+    [
+      ["sim-0", "started"],
+      ["sim-0", "done"],
+    ],
+  );
+  fleet.resume("sim-0");
+  const outcome = await running;
+  assert.deepEqual(outcome.end, { kind: "finished" });
+  assertEachSeedCountedOnce(outcome, 2);
   await fleet.close();
 });

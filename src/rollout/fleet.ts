@@ -17,6 +17,9 @@
  *   `maxAttempts` times fails its run; a run with queued work and no station in service fails with NoStationsError.
  *   Every recorded trial is kept. A late answer from a station already given up on is discarded: no trial is ever
  *   counted twice.
+ * - Control (an operator, through `enpire ui`): `pause` a station (it finishes its trial in flight and takes no new
+ *   one; it stays in service, so runs wait for it rather than fail, and their budgets keep running), `resume` it,
+ *   `home` an idle one (the slot takes no trial while the station's own home command runs).
  * - Mean Robot Utilization: each station's busy intervals (when it was executing a trial, as the station timed it)
  *   give `utilisation()`: MRU per station and for the fleet, over the fleet's life and while work was queued.
  */
@@ -143,9 +146,32 @@ export type FleetEvent =
       seed: number;
       station: string;
       result: TrialInterval["result"];
+      outcome: string; // the outcome's kind when counted ("success", "failure", ...), else "interrupted" or "error"
+      success: boolean;
       atMs: number;
     }
-  | { type: "station"; station: string; health: StationHealth; detail: string | null };
+  | { type: "station"; station: string; health: StationHealth; detail: string | null }
+  | {
+      type: "control"; // an operator's pause, resume or home: "started" (home only), then "done" or "failed"
+      station: string;
+      action: StationControl;
+      phase: "started" | "done" | "failed";
+      message: string | null;
+      atMs: number;
+    };
+
+/** What an operator may ask of a station while the fleet runs. */
+export type StationControl = "pause" | "resume" | "home";
+
+/** A run as it stands, for live views. */
+export interface ActiveRun {
+  runId: string;
+  counted: number; // counted trials of the run, earlier sessions included
+  interrupted: number; // this session's
+  inFlight: number;
+  queued: number;
+  budget: RunBudget | null;
+}
 
 export interface FleetOptions {
   stationRetries?: number;
@@ -170,6 +196,9 @@ export class NoStationsError extends EnpireError {
   }
 }
 
+/** A control request the fleet cannot carry out (an unknown station, home while it runs a trial, ...). */
+export class StationControlError extends EnpireError {}
+
 /** One seed was interrupted on station after station: the trouble is likely the job, not the stations. */
 export class SeedInterruptedError extends EnpireError {
   constructor(
@@ -191,6 +220,8 @@ interface Slot {
   faults: number; // in a row
   detail: string | null;
   intervals: TrialInterval[];
+  paused: boolean; // by an operator: no new trials until resumed
+  homing: boolean; // its home command runs: no trials meanwhile
 }
 interface QueuedSeed {
   seed: number;
@@ -251,11 +282,20 @@ export class Fleet {
   private dispatcherMs = 0;
   private dispatched = 0;
   private closed = false;
+  private readonly listeners = new Set<(event: FleetEvent) => void>();
 
   constructor(stations: readonly Station[], options: FleetOptions = {}) {
     const ids = new Set(stations.map((s) => s.id));
     if (ids.size !== stations.length) throw new Error("station ids in a fleet must be unique");
-    this.slots = stations.map((station) => ({ station, state: "idle", faults: 0, detail: null, intervals: [] }));
+    this.slots = stations.map((station) => ({
+      station,
+      state: "idle",
+      faults: 0,
+      detail: null,
+      intervals: [],
+      paused: false,
+      homing: false,
+    }));
     this.options = {
       stationRetries: options.stationRetries ?? fleetDefaults.stationRetries,
       watchdogMs: options.watchdogMs ?? ((job) => trialWatchdogMs(job) + fleetDefaults.watchdogGraceMs),
@@ -316,15 +356,88 @@ export class Fleet {
     return outcome;
   }
 
-  /** Every station's health as the fleet sees it: out of service when the fleet took it out, else its own report. */
+  /**
+   * Every station's health as the fleet sees it: out of service when the fleet took it out, resetting while it
+   * homes, else its own report; `paused: true` when an operator paused it.
+   */
   stations(): StationStatus[] {
     return this.slots.map((slot) => {
-      const own = slot.station.status();
-      if (slot.state === "faulted" || slot.state === "stuck") {
-        return { ...own, health: slot.state === "faulted" ? "faulted" : "offline", detail: slot.detail };
-      }
-      return slot.detail && own.health === "idle" ? { ...own, detail: slot.detail } : own;
+      const status = this.statusOf(slot);
+      return slot.paused ? { ...status, paused: true } : status;
     });
+  }
+
+  /** The stations themselves, in the fleet's order (e.g. to listen to their camera frames). */
+  members(): readonly Station[] {
+    return this.slots.map((s) => s.station);
+  }
+
+  /** The runs submitted and not yet ended, as they stand now. */
+  activeRuns(): ActiveRun[] {
+    return [...this.runs].map((run) => ({
+      runId: run.spec.runId,
+      counted: (run.spec.spent?.trials ?? 0) + run.counted,
+      interrupted: run.interrupted,
+      inFlight: run.inFlight.size,
+      queued: run.queue.length,
+      budget: run.spec.budget ?? null,
+    }));
+  }
+
+  /** Adds a listener for the fleet's events (besides FleetOptions.onEvent); returns the function that removes it. */
+  subscribe(listener: (event: FleetEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** The station takes no new trial (the one in flight finishes and is recorded as usual) until `resume`. */
+  pause(stationId: string): void {
+    const slot = this.slotOf(stationId);
+    if (slot.paused) return;
+    slot.paused = true;
+    this.emitControl(slot, "pause", "done", null);
+    this.noteQueue();
+  }
+
+  /** A paused station takes trials again, at once. */
+  resume(stationId: string): void {
+    const slot = this.slotOf(stationId);
+    if (!slot.paused) return;
+    slot.paused = false;
+    this.emitControl(slot, "resume", "done", null);
+    this.pump();
+  }
+
+  /**
+   * Runs the station's home command while it runs no trial; the slot takes no trial meanwhile and reports
+   * "resetting". Throws StationControlError when the station is unknown, has no home command, runs a trial or homes
+   * already, or when its home command failed.
+   */
+  async home(stationId: string): Promise<void> {
+    const slot = this.slotOf(stationId);
+    const { station } = slot;
+    if (!station.home) throw new StationControlError(`station ${stationId} has no home command`);
+    if (slot.homing) throw new StationControlError(`station ${stationId} is homing already`);
+    if (slot.state === "busy" || slot.state === "stuck") {
+      const what = slot.state === "busy" ? "is running a trial" : "is not answering (hung on a trial)";
+      throw new StationControlError(`station ${stationId} ${what}; pause it, wait for its trial to end, then home it`);
+    }
+    if (this.closed) throw new StationControlError("the fleet is closed");
+    slot.homing = true;
+    this.emitControl(slot, "home", "started", null);
+    this.emitStation(slot);
+    try {
+      await station.home();
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      this.emitControl(slot, "home", "failed", message);
+      throw new StationControlError(`station ${stationId} could not home: ${message}`, { cause: err });
+    } finally {
+      slot.homing = false;
+      this.emitStation(slot);
+      this.pump();
+    }
+    this.emitControl(slot, "home", "done", null);
   }
 
   /**
@@ -409,7 +522,7 @@ export class Fleet {
       do {
         this.pumpAgain = false;
         for (const slot of this.slots) {
-          if (slot.state !== "idle") continue;
+          if (slot.state !== "idle" || slot.paused || slot.homing) continue;
           const pick = this.choose(slot);
           if (pick) this.start(pick.run, pick.at, slot);
         }
@@ -428,7 +541,10 @@ export class Fleet {
    * interrupted on every station in service.
    */
   private choose(slot: Slot): { run: RunState; at: number } | undefined {
-    const inService = this.slots.filter((s) => s.state === "idle" || s.state === "busy").map((s) => s.station.id);
+    // a paused station is in service (runs wait for it) but takes no work until resumed
+    const inService = this.slots
+      .filter((s) => (s.state === "idle" && !s.paused) || s.state === "busy")
+      .map((s) => s.station.id);
     const id = slot.station.id;
     // avoiding is a preference: a seed interrupted on every station in service may run on any of them
     const takes = (q: QueuedSeed) => !q.avoid.includes(id) || inService.every((s) => q.avoid.includes(s));
@@ -610,7 +726,18 @@ export class Fleet {
       endMs: stopMs,
       result,
     });
-    this.emit({ type: "trial", runId: run.spec.runId, index: job.index, seed: job.seed, station, result, atMs: endMs });
+    const output = (answer as { output?: TrialOutput } | undefined)?.output;
+    this.emit({
+      type: "trial",
+      runId: run.spec.runId,
+      index: job.index,
+      seed: job.seed,
+      station,
+      result,
+      outcome: output?.outcome.kind ?? (result === "error" ? "error" : "interrupted"),
+      success: output?.success ?? false,
+      atMs: endMs,
+    });
     return true;
   }
 
@@ -818,16 +945,45 @@ export class Fleet {
   }
 
   private emit(event: FleetEvent): void {
-    try {
-      this.options.onEvent?.(event);
-    } catch {
-      // an observer's failure must not stop the fleet
+    for (const listener of [this.options.onEvent, ...this.listeners]) {
+      try {
+        listener?.(event);
+      } catch {
+        // an observer's failure must not stop the fleet
+      }
     }
   }
 
   private emitStation(slot: Slot): void {
-    const status = this.stations().find((s) => s.id === slot.station.id);
-    if (status) this.emit({ type: "station", station: status.id, health: status.health, detail: status.detail });
+    const status = this.statusOf(slot);
+    this.emit({ type: "station", station: status.id, health: status.health, detail: status.detail });
+  }
+
+  private emitControl(
+    slot: Slot,
+    action: StationControl,
+    phase: "started" | "done" | "failed",
+    message: string | null,
+  ) {
+    this.emit({ type: "control", station: slot.station.id, action, phase, message, atMs: nowMs() });
+  }
+
+  private statusOf(slot: Slot): StationStatus {
+    const own = slot.station.status();
+    if (slot.state === "faulted" || slot.state === "stuck") {
+      return { ...own, health: slot.state === "faulted" ? "faulted" : "offline", detail: slot.detail };
+    }
+    if (slot.homing) return { ...own, health: "resetting", detail: "homing" };
+    return slot.detail && own.health === "idle" ? { ...own, detail: slot.detail } : own;
+  }
+
+  private slotOf(stationId: string): Slot {
+    const slot = this.slots.find((s) => s.station.id === stationId);
+    if (!slot) {
+      const ids = this.slots.map((s) => s.station.id).join(", ");
+      throw new StationControlError(`no station ${stationId} in this fleet (it has ${ids})`);
+    }
+    return slot;
   }
 }
 

@@ -144,7 +144,11 @@ export function utilisation(intervals: readonly BusyInterval[], fromMs?: number,
   const to = toMs ?? Math.max(...intervals.map((i) => i.endMs));
   const span = to - from;
   const byStation = new Map<string, BusyInterval[]>();
-  for (const i of intervals) byStation.set(i.station, [...(byStation.get(i.station) ?? []), i]);
+  for (const i of intervals) {
+    const list = byStation.get(i.station);
+    if (list) list.push(i);
+    else byStation.set(i.station, [i]);
+  }
   const perStation: Record<string, number> = {};
   for (const [station, list] of byStation) {
     list.sort((a, b) => a.startMs - b.startMs);
@@ -177,16 +181,20 @@ export function utilisationTimeline(intervals: readonly BusyInterval[], width = 
   const slice = (u.toMs - u.fromMs) / width || 1;
   const stations = [...new Set(intervals.map((i) => i.station))].sort();
   const pad = Math.max(...stations.map((s) => s.length));
-  return stations.map((station) => {
-    const cells = new Array<number>(width).fill(0);
-    for (const i of intervals) {
-      if (i.station !== station) continue;
-      for (let c = 0; c < width; c++) {
-        const s = Math.max(i.startMs, u.fromMs + c * slice);
-        const e = Math.min(i.endMs, u.fromMs + (c + 1) * slice);
-        if (e > s) cells[c] += (e - s) / slice;
-      }
+  const cellsOf = new Map(stations.map((s) => [s, new Array<number>(width).fill(0)]));
+  for (const i of intervals) {
+    const cells = cellsOf.get(i.station) as number[];
+    // only the columns the interval touches
+    const first = Math.max(0, Math.floor((i.startMs - u.fromMs) / slice));
+    const last = Math.min(width - 1, Math.floor((i.endMs - u.fromMs) / slice));
+    for (let c = first; c <= last; c++) {
+      const s = Math.max(i.startMs, u.fromMs + c * slice);
+      const e = Math.min(i.endMs, u.fromMs + (c + 1) * slice);
+      if (e > s) cells[c] += (e - s) / slice;
     }
+  }
+  return stations.map((station) => {
+    const cells = cellsOf.get(station) as number[];
     const glyph = (x: number) => (x <= 0.05 ? " " : x < 0.375 ? "░" : x < 0.625 ? "▒" : x < 0.875 ? "▓" : "█");
     return `${station.padEnd(pad)} |${cells.map((x) => glyph(Math.min(1, x))).join("")}| ${(100 * u.perStation[station]).toFixed(1)}%`;
   });

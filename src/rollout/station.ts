@@ -14,6 +14,17 @@ export interface StationStatus {
   kind: "thread" | "in-process" | "http" | "queue";
   health: StationHealth;
   detail: string | null; // e.g. the current run and trial, or why it faulted
+  paused?: boolean; // an operator paused it: it takes no new trials until resumed (set by the fleet)
+}
+
+/** A station's live camera frame, taken while it runs a trial (see Station.onFrame). */
+export interface StationFrame {
+  width: number;
+  height: number;
+  rgb: Uint8Array; // width·height·3 bytes, row-major, top row first
+  runId: string;
+  index: number; // the trial's index in its run
+  step: number; // the env steps taken before the frame (0: right after reset)
 }
 
 export interface Station {
@@ -25,6 +36,16 @@ export interface Station {
    * again elsewhere. A policy error or a safety stop is not a fault: it is a normal, final outcome in the output.
    */
   run(job: TrialJob, signal?: AbortSignal): Promise<{ output: TrialOutput; video: TrialVideo | null }>;
+  /**
+   * Optional: brings the robot to its home (start) pose; a simulated station resets its env. Called by the fleet
+   * only while the station runs no trial. Rejects with the reason when it could not.
+   */
+  home?(): Promise<void>;
+  /**
+   * Optional: live camera frames while trials run, a few per second, for a person watching (`enpire ui`). A station
+   * renders them only while someone listens. Returns the unsubscribe function.
+   */
+  onFrame?(listener: (frame: StationFrame) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -61,6 +61,17 @@ export interface RunRow {
   note: string | null;
 }
 
+/** A trial as the fleet timeline sees it (`RunStore.stationTrialsSince`). */
+export interface StationTrial {
+  runId: string;
+  index: number;
+  station: string;
+  startedAt: string; // ISO 8601
+  elapsedMs: number;
+  success: boolean;
+  counted: boolean;
+}
+
 export interface TrialRow {
   runId: string;
   index: number;
@@ -130,6 +141,9 @@ CREATE TABLE IF NOT EXISTS trials (
 );
 `;
 
+/** Lets the fleet timeline ask for the trials of the last minutes without a scan (made on open when missing). */
+const STARTED_AT_INDEX_SQL = "CREATE INDEX IF NOT EXISTS trials_started_at ON trials(started_at)";
+
 const MIGRATE_1_TO_2 = `
 ALTER TABLE trials ADD COLUMN station TEXT;
 ALTER TABLE trials ADD COLUMN attempt INTEGER NOT NULL DEFAULT 1;
@@ -181,6 +195,7 @@ export class RunStore {
     db.pragma("busy_timeout = 5000");
     try {
       migrate(db, file);
+      db.exec(STARTED_AT_INDEX_SQL);
     } catch (err) {
       db.close();
       throw err;
@@ -461,6 +476,31 @@ export class RunStore {
       .prepare("SELECT id FROM runs WHERE status = 'running'")
       .all()
       .map((r) => (r as { id: string }).id);
+  }
+
+  /**
+   * Read-only, for the fleet's utilisation timeline: trials of every run that ran on a station and started at or
+   * after `sinceIso` (an ISO 8601 instant), newest first, at most `limit` (uses the started_at index).
+   */
+  stationTrialsSince(sinceIso: string, limit = 20_000): StationTrial[] {
+    return this.db
+      .prepare(
+        `SELECT run_id, idx, station, started_at, elapsed_ms, success, counted FROM trials
+         WHERE started_at >= ? AND station IS NOT NULL ORDER BY started_at DESC LIMIT ?`,
+      )
+      .all(sinceIso, limit)
+      .map((r) => {
+        const row = r as Record<string, unknown>;
+        return {
+          runId: row.run_id as string,
+          index: row.idx as number,
+          station: row.station as string,
+          startedAt: row.started_at as string,
+          elapsedMs: row.elapsed_ms as number,
+          success: row.success === 1,
+          counted: row.counted === 1,
+        };
+      });
   }
 
   /** Absolute path of a store-relative directory. */

@@ -110,22 +110,26 @@ describe("runs", () => {
     assert.deepEqual(body.run.seeds, { start: 1000, count: 25 });
     assert.equal(body.curves.window, 50);
     assert.equal(body.curves.cumulative.length, 24);
-    assert.deepEqual(body.curves.cumulative[2], [3, 2 / 3]); // trial 2 failed
-    assert.deepEqual(body.curves.rolling[23], [24, null]); // fewer than 50 trials
+    assert.equal(body.curves.cumulative[2], 0.66667); // counted trial 3 (index 2) failed: 2 of 3, to 5 decimals
+    assert.equal(body.curves.rolling[23], null); // fewer than 50 trials
     assert.equal(body.curves.maxReward.length, 24);
+    assert.equal(body.curves.maxReward[2], 0.2); // a failure's max reward in the synthetic run
     assert.ok(Math.abs(body.passAtK["pass@1"] - 19 / 24) < 1e-12);
+    // the timeline as columns: t0 is the first trial's start, each station's trials in start order
+    assert.equal(body.timeline.t0Ms, Date.parse("2026-01-01T00:00:00Z"));
+    assert.equal(body.timeline.spanMs, 24_900); // the last trial starts at 24 s and runs 0.9 s
     assert.deepEqual(
       body.stations.map((s: { id: string }) => s.id),
       ["sim-0", "sim-1"],
     );
     const sim1 = body.stations[1];
-    assert.equal(sim1.intervals.length, 12);
-    assert.deepEqual(sim1.intervals[4], {
-      startMs: Date.parse("2026-01-01T00:00:09Z"),
-      endMs: Date.parse("2026-01-01T00:00:09.900Z"),
-      index: 9,
-      result: "success",
-    });
+    assert.equal(sim1.index.length, 12);
+    assert.deepEqual(sim1.index.slice(0, 6), [1, 3, 5, 7, 9, 11]);
+    assert.equal(sim1.startMs[4], 9000);
+    assert.equal(sim1.ms[4], 900);
+    assert.equal(body.timeline.outcomes[sim1.outcome[4]], "success");
+    assert.equal(body.timeline.outcomes[sim1.outcome[5]], "failure"); // trial 11
+    assert.equal(body.timeline.outcomes[body.stations[0].outcome[4]], "interrupted"); // trial 8
     assert.ok(body.fleetMru > 0.4 && body.fleetMru < 0.5); // each busy 0.9 s of every 2 s
   });
 

@@ -18,7 +18,10 @@ import { serve } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { getCookie, setCookie } from "hono/cookie";
 import type { RunStore } from "../rollout/store.js";
+import { benchesApi } from "./api/benches.js";
 import { fileResponse, resolveInside } from "./api/files.js";
+import { registerFleetRoutes } from "./api/fleet.js";
+import { researchApi } from "./api/research.js";
 import { ApiError, runsApi } from "./api/runs.js";
 import { ManifestCache } from "./api/shapes.js";
 import { StoreWatcher, streamHandler } from "./api/stream.js";
@@ -41,7 +44,7 @@ const FILES_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-s
 export interface UiAppOptions {
   store: RunStore;
   staticDir?: string;
-  /** Accepted and reported at /api/config; the control routes come in a later increment. */
+  /** Reported at /api/config; only with it does `POST /api/fleet/stations/:id/control` exist (api/fleet.ts). */
   allowControl?: boolean;
   /** When set, every request must carry it (see the file header). */
   token?: string;
@@ -102,8 +105,11 @@ export function createUiApp(options: UiAppOptions): Hono {
   });
 
   app.route("/api", runsApi(store, manifests));
+  app.route("/api", benchesApi(store));
   app.get("/api/stream", streamHandler(watcher));
   app.get("/api/config", (c) => c.json({ allowControl: options.allowControl ?? false }));
+  registerFleetRoutes(app, { store, allowControl: options.allowControl ?? false });
+  app.route("/api", researchApi(store));
   app.all("/api/*", (c) => c.json({ error: `no API route ${c.req.method} ${c.req.path}` }, 404));
 
   const notFound = (c: Context) => c.text("not found", 404);

@@ -15,7 +15,9 @@ import { type ReportVideo, writeTeamReport } from "../../evolve/team-report.js";
 import { evaluate } from "../../rollout/evaluate.js";
 import { RunStore } from "../../rollout/store.js";
 import { ffmpegAvailable } from "../../rollout/video.js";
+import type { UiServer } from "../../web/server.js";
 import { int } from "../main.js";
+import { portNumber, serveUiBeside, untilInterrupted } from "./ui.js";
 
 interface TeamFlags {
   agent: string;
@@ -28,6 +30,8 @@ interface TeamFlags {
   seed: string;
   video: boolean;
   json: boolean;
+  ui: boolean;
+  uiPort: string;
 }
 
 export function registerAgentCommands(program: Command): void {
@@ -44,6 +48,8 @@ export function registerAgentCommands(program: Command): void {
     .option("--seed <n>", "seed of the built-in agents' own randomness", "0")
     .option("--no-video", "skip the report's videos")
     .option("--json", "the team's result as JSON on stdout", false)
+    .option("--ui-port <n>", "port of the live web UI (on 127.0.0.1; a free one if taken)", "8300")
+    .option("--no-ui", "do not serve the live web UI")
     .action(async (o: TeamFlags) => {
       await runTeamCommand(o);
     });
@@ -56,9 +62,21 @@ export function registerAgentCommands(program: Command): void {
     .option("--seed <n>", "seed of the agents' own randomness", "0")
     .option("--no-video", "skip the report's videos")
     .option("--json", "the team's result as JSON on stdout", false)
-    .action(async (o: { store?: string; budgetMin: string; seed: string; video: boolean; json: boolean }) => {
-      await runTeamCommand({ ...o, agent: "builtin", team: "4", task: "pusht", goal: "0.95" });
-    });
+    .option("--ui-port <n>", "port of the live web UI (on 127.0.0.1; a free one if taken)", "8300")
+    .option("--no-ui", "do not serve the live web UI")
+    .action(
+      async (o: {
+        store?: string;
+        budgetMin: string;
+        seed: string;
+        video: boolean;
+        json: boolean;
+        ui: boolean;
+        uiPort: string;
+      }) => {
+        await runTeamCommand({ ...o, agent: "builtin", team: "4", task: "pusht", goal: "0.95" });
+      },
+    );
 }
 
 async function runTeamCommand(o: TeamFlags): Promise<void> {
@@ -74,8 +92,10 @@ async function runTeamCommand(o: TeamFlags): Promise<void> {
   if (!TEAM_AGENT_KINDS.includes(kind)) {
     throw new InvalidInputError(`--agent must be builtin or one of ${AGENT_KINDS.join(", ")}, got "${kind}"`);
   }
+  const uiPort = o.ui ? portNumber(o.uiPort, "--ui-port") : null;
   const store = RunStore.open(o.store);
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  let ui: UiServer | null = null;
   try {
     // an external CLI is checked before anything is created: a missing CLI or key is one clear line
     const runner = await agentRunner(kind, { storeRoot: store.root });
@@ -86,6 +106,13 @@ async function runTeamCommand(o: TeamFlags): Promise<void> {
       log(
         `        goal: ${Math.round(goal * 100)}% over held-out seeds ${project.manifest.goal.seedStart}..${project.manifest.goal.seedStart + project.manifest.goal.episodes - 1}; budget ${budgetMin} min`,
       );
+      if (uiPort !== null) {
+        ui = await serveUiBeside(store, uiPort, log);
+        if (ui) {
+          log(`enpire: watch it live: ${ui.url}#/research/${encodeURIComponent(name)}`);
+          log(`        stations: ${ui.url}#/fleet`);
+        }
+      }
       const controller = new AbortController();
       const onSigint = () => {
         log("enpire: stopping the team after the trials in flight (Ctrl-C again to kill)");
@@ -109,10 +136,16 @@ async function runTeamCommand(o: TeamFlags): Promise<void> {
       if (o.json) process.stdout.write(`${JSON.stringify({ ...team, report }, null, 2)}\n`);
       else process.stdout.write(summary(team, report.markdown));
       if (!team.goal.reached) process.exitCode = 1;
+      // a person watching keeps the pages (the report, the idea tree) until they are done with them
+      if (ui && process.stdout.isTTY && !o.json) {
+        log(`enpire: the web UI stays up at ${ui.url}#/research/${encodeURIComponent(name)}; Ctrl-C to exit`);
+        await untilInterrupted();
+      }
     } finally {
       project.close();
     }
   } finally {
+    await ui?.close();
     store.close();
   }
 }

@@ -1,8 +1,14 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "../job.js";
-import { type Station, StationFaultError, type StationHealth, type StationStatus } from "../station.js";
-import type { FromWorker, ToWorker, WorkerError } from "./thread-worker.js";
+import {
+  type Station,
+  StationFaultError,
+  type StationFrame,
+  type StationHealth,
+  type StationStatus,
+} from "../station.js";
+import type { FromWorker, ThreadWorkerData, ToWorker, WorkerError } from "./thread-worker.js";
 
 /** What a station that knows exactly when it worked hands back: `timing` is the trial's span on the station. */
 export interface TimedRun {
@@ -15,6 +21,8 @@ export const threadStationDefaults = {
   stepSlackMs: 300, // per step, on top of the policy's deadline: physics, safety checks, a rendered frame
   startupMs: 15_000, // per trial: a fresh sandbox (the policy's load deadline is 10 s) and the task's env
   closeMs: 2_000, // a thread that does not exit this long after being asked to is terminated
+  homeMs: 15_000, // a home command (an env reset) not done this long after it was asked for has failed
+  preview: { size: 128, everyMs: 500 }, // live frames while someone listens: px square, least ms between frames
 };
 
 /**
@@ -32,6 +40,8 @@ export interface ThreadStationOptions {
   watchdogMs?: (job: TrialJob) => number;
   /** Heap limits of the thread (the policy's own isolate has its separate limit). */
   resourceLimits?: ResourceLimits;
+  /** Live frames while a listener is set (onFrame): their size and the least time between two; see defaults. */
+  preview?: { size: number; everyMs: number };
 }
 
 interface Pending {
@@ -42,12 +52,20 @@ interface Pending {
   reject(err: Error): void;
 }
 
+interface PendingHome {
+  id: number;
+  worker: Worker;
+  resolve(): void;
+  reject(err: Error): void;
+}
+
 /**
  * A simulated station in a worker thread: the default station for simulated tasks. The thread runs a TrialExecutor
  * (its own env and sandboxed policy, kept between trials); jobs and outputs cross as structured clones and video
  * frames as transferred ArrayBuffers. A thread that crashes, exits or outlives the per-trial watchdog mid-trial is a
  * StationFaultError (not fatal: the next trial starts a fresh thread); a policy that does not load or a job for
- * another evaluation fingerprint is the job's error and is thrown as it is.
+ * another evaluation fingerprint is the job's error and is thrown as it is. `home()` resets the thread's env to its
+ * start state; `onFrame` listeners get live camera frames of the trial running (rendered only while one listens).
  * @example
  * const station = new ThreadStation("sim-0");
  * const { output } = await station.run(job);
@@ -62,6 +80,10 @@ export class ThreadStation implements Station {
   private health: StationHealth = "idle";
   private detail: string | null = null;
   private closed = false;
+  private homing: PendingHome | undefined;
+  private readonly frameListeners = new Set<(frame: StationFrame) => void>();
+  /** Shared with the thread: [preview size px (0: none), least ms between frames]; see thread-worker.ts. */
+  private readonly preview = new Int32Array(new SharedArrayBuffer(8));
 
   constructor(
     readonly id: string,
@@ -70,6 +92,65 @@ export class ThreadStation implements Station {
 
   status(): StationStatus {
     return { id: this.id, kind: "thread", health: this.health, detail: this.detail };
+  }
+
+  /** Live frames of the trial running, while at least one listener is set; returns the unsubscribe function. */
+  onFrame(listener: (frame: StationFrame) => void): () => void {
+    this.frameListeners.add(listener);
+    this.updatePreview();
+    return () => {
+      this.frameListeners.delete(listener);
+      this.updatePreview();
+    };
+  }
+
+  /**
+   * Resets the thread's env to the task's start state (seed 0), as a robot homes; nothing to do before the first
+   * trial (the thread has no env yet). Refused while a trial runs.
+   */
+  async home(): Promise<void> {
+    if (this.closed) throw new Error(`station ${this.id} is closed`);
+    if (this.busy) throw new Error(`station ${this.id} is running a trial; home it when it is idle`);
+    const worker = this.worker;
+    if (!worker) return; // no thread, no env: the next trial starts from a reset anyway
+    this.busy = true;
+    this.health = "resetting";
+    this.detail = "homing";
+    const id = this.nextId++;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          this.homing = undefined;
+          this.kill();
+          reject(new Error(`its thread did not home within ${threadStationDefaults.homeMs} ms; it was stopped`));
+        }, threadStationDefaults.homeMs);
+        const done = () => {
+          clearTimeout(timer);
+          this.homing = undefined;
+        };
+        this.homing = {
+          id,
+          worker,
+          resolve: () => {
+            done();
+            resolve();
+          },
+          reject: (err) => {
+            done();
+            reject(err);
+          },
+        };
+        worker.ref();
+        worker.postMessage({ type: "home", id } satisfies ToWorker);
+      });
+    } finally {
+      this.busy = false;
+      this.worker?.unref();
+      if (this.health === "resetting") {
+        this.health = "idle";
+        this.detail = null;
+      }
+    }
   }
 
   /** Starts the thread now rather than on the first trial (it takes a few hundred ms from TypeScript sources). */
@@ -150,6 +231,7 @@ export class ThreadStation implements Station {
     const worker = this.worker ?? (await this.starting?.catch(() => undefined));
     this.worker = undefined;
     if (this.pending) this.fail(new StationFaultError(this.id, "was closed mid-trial", true));
+    this.homing?.reject(new Error(`station ${this.id} was closed while homing`));
     if (!worker) return;
     const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
     worker.postMessage({ type: "close" } satisfies ToWorker);
@@ -170,7 +252,10 @@ export class ThreadStation implements Station {
     if (this.worker) return Promise.resolve(this.worker);
     if (this.starting) return this.starting;
     this.starting = new Promise<Worker>((resolve, reject) => {
-      const worker = startWorker(this.id, this.options.resourceLimits);
+      const worker = startWorker(
+        { stationId: this.id, preview: this.preview.buffer as SharedArrayBuffer },
+        this.options.resourceLimits,
+      );
       let ready = false;
       worker.on("message", (message: FromWorker) => {
         if (message.type === "ready") {
@@ -196,8 +281,26 @@ export class ThreadStation implements Station {
   }
 
   private onMessage(message: FromWorker): void {
+    if (message.type === "homed") {
+      if (this.homing?.id !== message.id) return;
+      if (message.error) this.homing.reject(new Error(`${message.error.name}: ${message.error.message}`));
+      else this.homing.resolve();
+      return;
+    }
     const pending = this.pending;
     if (message.type === "ready" || !pending || pending.id !== message.id) return; // a reply to a trial given up on
+    if (message.type === "frame") {
+      const { width, height, rgb, step } = message;
+      const frame: StationFrame = { width, height, rgb, runId: pending.job.runId, index: pending.job.index, step };
+      for (const listener of this.frameListeners) {
+        try {
+          listener(frame);
+        } catch {
+          // a viewer's failure must not stop the station
+        }
+      }
+      return;
+    }
     if (message.type === "done") {
       const { output, video, timing } = message;
       pending.resolve({ output, video: video ? { format: "rgb24", ...video } : null, timing });
@@ -208,6 +311,15 @@ export class ThreadStation implements Station {
   private onGone(worker: Worker, message: string, cause?: unknown): void {
     if (this.worker === worker) this.worker = undefined;
     if (this.pending?.worker === worker) this.fail(new StationFaultError(this.id, message, false, { cause }));
+    if (this.homing?.worker === worker) this.homing.reject(new Error(message.replace("mid-trial", "while homing")));
+  }
+
+  /** Asks the thread for live frames while anyone listens, and for none otherwise (it reads this per step). */
+  private updatePreview(): void {
+    const { size, everyMs } = this.options.preview ?? threadStationDefaults.preview;
+    const on = this.frameListeners.size > 0;
+    Atomics.store(this.preview, 1, Math.max(0, Math.round(everyMs)));
+    Atomics.store(this.preview, 0, on ? Math.max(1, Math.round(size)) : 0);
   }
 
   private fail(err: Error): void {
@@ -242,9 +354,8 @@ function why(signal: AbortSignal | undefined): string {
  * Starts the thread: dist's thread-worker.js as it is, or, from TypeScript sources (tsx), a bootstrap that
  * registers tsx's loader inside the thread first (Node 20 does not apply `--import tsx` to a worker's entry).
  */
-function startWorker(stationId: string, resourceLimits?: ResourceLimits): Worker {
+function startWorker(workerData: ThreadWorkerData, resourceLimits?: ResourceLimits): Worker {
   const here = import.meta.url;
-  const workerData = { stationId };
   if (!here.endsWith(".ts")) {
     return new Worker(new URL("./thread-worker.js", here), { workerData, resourceLimits });
   }

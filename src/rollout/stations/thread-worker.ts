@@ -3,15 +3,22 @@
  * TrialExecutor, one at a time, and posts each output back. Video frames go back as raw RGB, their ArrayBuffers
  * transferred (not copied); the recorder on the main thread encodes them.
  *
- * Messages in:  { type: "run", id, job } | { type: "close" }
+ * Messages in:  { type: "run", id, job } | { type: "home", id } | { type: "close" }
  * Messages out: { type: "ready" } once loaded, then per job { type: "done", id, output, video, timing } or
  *               { type: "failed", id, error }; timing is when this thread began and ended the job (epoch ms).
+ *               While a job runs, { type: "frame", id, step, width, height, rgb } live previews, when asked for.
+ *               Per home request { type: "homed", id, error: WorkerError | null, note }.
+ *
+ * Live previews are asked for through a SharedArrayBuffer (workerData.preview, two Int32s: frame size in px, 0 for
+ * none, and the least milliseconds between frames), so that the main thread can turn them on and off mid-trial,
+ * while this thread's steps never yield to its event loop. Nothing is rendered while the size is 0.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { TrialExecutor } from "../execute.js";
+import type { Env } from "../../core/env.js";
+import { TrialExecutor, type TrialWatch } from "../execute.js";
 import type { TrialJob, TrialOutput } from "../job.js";
 
-export type ToWorker = { type: "run"; id: number; job: TrialJob } | { type: "close" };
+export type ToWorker = { type: "run"; id: number; job: TrialJob } | { type: "home"; id: number } | { type: "close" };
 
 export interface WorkerError {
   name: string;
@@ -29,15 +36,51 @@ export type FromWorker =
       video: { width: number; height: number; fps: number; frames: Uint8Array[] } | null;
       timing: { startMs: number; endMs: number };
     }
-  | { type: "failed"; id: number; error: WorkerError; timing: { startMs: number; endMs: number } };
+  | { type: "failed"; id: number; error: WorkerError; timing: { startMs: number; endMs: number } }
+  | { type: "frame"; id: number; step: number; width: number; height: number; rgb: Uint8Array }
+  | { type: "homed"; id: number; error: WorkerError | null; note: string | null };
+
+/** workerData of a thread station. */
+export interface ThreadWorkerData {
+  stationId: string;
+  preview: SharedArrayBuffer; // Int32Array [size px (0: no previews), least ms between frames]
+}
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between threads. */
 const nowMs = () => performance.timeOrigin + performance.now();
 
 const port = parentPort;
 if (!port) throw new Error("thread-worker.ts is the body of a worker thread; start it with ThreadStation");
-const stationId = (workerData as { stationId?: string } | null)?.stationId ?? "thread";
+const data = workerData as Partial<ThreadWorkerData> | null;
+const stationId = data?.stationId ?? "thread";
+const preview = new Int32Array(data?.preview ?? new SharedArrayBuffer(8));
 const executor = new TrialExecutor(stationId, "rgb24");
+
+/** Renders and posts a preview frame after a step when one is asked for and the last is old enough. */
+function previewWatch(id: number): TrialWatch {
+  let lastMs = Number.NEGATIVE_INFINITY;
+  return {
+    onStep(env: Env<unknown, unknown>, step: number) {
+      const size = Atomics.load(preview, 0);
+      if (size <= 0 || !env.render) return;
+      const t = performance.now();
+      if (t - lastMs < Atomics.load(preview, 1)) return;
+      lastMs = t;
+      const frame = env.render(size);
+      // a copy the env cannot still hold, so that transferring it moves only its bytes
+      const rgb = frame.slice();
+      const message: FromWorker = { type: "frame", id, step, width: size, height: size, rgb };
+      port?.postMessage(message, [rgb.buffer as ArrayBuffer]);
+    },
+  };
+}
+
+function workerError(err: unknown): WorkerError {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const error: WorkerError = { name: e.name, message: e.message, stack: e.stack };
+  if ("kind" in e && typeof e.kind === "string") error.kind = e.kind;
+  return error;
+}
 
 port.on("message", async (message: ToWorker) => {
   if (message.type === "close") {
@@ -45,9 +88,20 @@ port.on("message", async (message: ToWorker) => {
     port.close();
     return;
   }
+  if (message.type === "home") {
+    let reply: FromWorker;
+    try {
+      const homed = executor.home();
+      reply = { type: "homed", id: message.id, error: null, note: homed ? null : "no env yet: nothing to home" };
+    } catch (err) {
+      reply = { type: "homed", id: message.id, error: workerError(err), note: null };
+    }
+    port.postMessage(reply);
+    return;
+  }
   const startMs = nowMs();
   try {
-    const { output, video } = await executor.run(message.job);
+    const { output, video } = await executor.run(message.job, previewWatch(message.id));
     const endMs = nowMs();
     if (video && video.format !== "rgb24")
       throw new Error(`a thread station hands back rgb24 video, not ${video.format}`);
@@ -64,10 +118,12 @@ port.on("message", async (message: ToWorker) => {
     };
     port.postMessage(reply, frames?.map((f) => f.buffer as ArrayBuffer) ?? []);
   } catch (err) {
-    const e = err instanceof Error ? err : new Error(String(err));
-    const error: WorkerError = { name: e.name, message: e.message, stack: e.stack };
-    if ("kind" in e && typeof e.kind === "string") error.kind = e.kind;
-    const reply: FromWorker = { type: "failed", id: message.id, error, timing: { startMs, endMs: nowMs() } };
+    const reply: FromWorker = {
+      type: "failed",
+      id: message.id,
+      error: workerError(err),
+      timing: { startMs, endMs: nowMs() },
+    };
     port.postMessage(reply);
   }
 });

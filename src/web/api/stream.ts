@@ -1,11 +1,15 @@
 /**
  * Live updates: one watcher polls the run index for what changed (new trials by row id, new runs, runs that stopped
- * running) and hands each change to every subscriber; `GET /api/stream` turns a subscription into Server-Sent
- * Events (`event: trial`, `event: run`) with a heartbeat comment. The watcher polls only while someone listens.
+ * running) and the fleet files under `<store>/live/fleets/` (by their modification times), and hands each change to
+ * every subscriber; `GET /api/stream` turns a subscription into Server-Sent Events (`event: trial`, `event: run`,
+ * `event: fleet`) with a heartbeat comment. The watcher polls only while someone listens.
  */
+import fs from "node:fs";
+import path from "node:path";
 import type { Context } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { RunStore } from "../../rollout/store.js";
+import { fleetsDir } from "./fleet.js";
 import { type ApiRunRow, apiRunRow, type ManifestCache } from "./shapes.js";
 
 /** Watcher and stream timings. */
@@ -16,7 +20,8 @@ export const STREAM_DEFAULTS = Object.freeze({
 
 export type UiEvent =
   | { type: "trial"; data: { runId: string; index: number; seed: number; success: boolean; outcome: string } }
-  | { type: "run"; data: ApiRunRow };
+  | { type: "run"; data: ApiRunRow }
+  | { type: "fleet"; data: { changed: string[] } };
 
 interface Subscriber {
   onEvent(e: UiEvent): void;
@@ -29,6 +34,8 @@ export class StoreWatcher {
   private timer: NodeJS.Timeout | null = null;
   private marks = { trial: 0, run: 0 };
   private running = new Set<string>();
+  /** Each fleet file's inode and modification time, by fleet id, at the last look. */
+  private fleetMtimes = new Map<string, string>();
   private closed = false;
 
   constructor(
@@ -48,6 +55,7 @@ export class StoreWatcher {
     if (!this.timer) {
       this.marks = this.store.watermarks();
       this.running = new Set(this.store.runningRunIds());
+      this.fleetMtimes = this.readFleetMtimes();
       this.timer = setInterval(() => this.poll(), this.pollMs);
     }
     return () => {
@@ -98,7 +106,34 @@ export class StoreWatcher {
     } catch (err) {
       process.stderr.write(`enpire ui: reading the run index failed: ${(err as Error).message}\n`);
     }
+    const fleets = this.readFleetMtimes();
+    const fleetChanges = [...fleets].filter(([id, mtime]) => this.fleetMtimes.get(id) !== mtime).map(([id]) => id);
+    for (const id of this.fleetMtimes.keys()) if (!fleets.has(id)) fleetChanges.push(id);
+    this.fleetMtimes = fleets;
+    if (fleetChanges.length) events.push({ type: "fleet", data: { changed: fleetChanges.sort() } });
     for (const e of events) for (const s of this.subscribers) s.onEvent(e);
+  }
+
+  /** The fleet files' modification times: one readdir and a stat each (a fleet file is rewritten whole, by rename). */
+  private readFleetMtimes(): Map<string, string> {
+    const dir = fleetsDir(this.store.root);
+    const out = new Map<string, string>();
+    let names: string[];
+    try {
+      names = fs.readdirSync(dir);
+    } catch {
+      return out; // no fleet has published yet
+    }
+    for (const name of names) {
+      if (!name.endsWith(".json") || name.startsWith(".")) continue;
+      try {
+        const st = fs.statSync(path.join(dir, name));
+        out.set(name.slice(0, -".json".length), `${st.ino}:${st.mtimeMs}`);
+      } catch {
+        // removed between readdir and stat: it counts as gone
+      }
+    }
+    return out;
   }
 }
 

@@ -4,7 +4,12 @@
  * destroy charts) called before the next page mounts. A new page (Fleet, Research) is one more ROUTES entry.
  */
 import { errorPage, render } from "./lib.js";
+import * as benchPage from "./pages/bench.js";
+import * as benchesPage from "./pages/benches.js";
+import * as fleetPage from "./pages/fleet.js";
 import * as notFound from "./pages/not-found.js";
+import * as projectPage from "./pages/project.js";
+import * as projectsPage from "./pages/projects.js";
 import * as runPage from "./pages/run.js";
 import * as runsPage from "./pages/runs.js";
 import * as trialPage from "./pages/trial.js";
@@ -21,6 +26,12 @@ const ROUTES = [
   { pattern: /^\/runs\/?$/, names: [], nav: "runs", page: runsPage },
   { pattern: /^\/runs\/([^/]+)\/?$/, names: ["runId"], nav: "runs", page: runPage },
   { pattern: /^\/runs\/([^/]+)\/trials\/([^/]+)\/?$/, names: ["runId", "index"], nav: "runs", page: trialPage },
+  { pattern: /^\/fleet\/?$/, names: [], nav: "fleet", page: fleetPage },
+  { pattern: /^\/bench\/?$/, names: [], nav: "bench", page: benchesPage },
+  { pattern: /^\/bench\/([^/]+)\/?$/, names: ["id"], nav: "bench", page: benchPage },
+  { pattern: /^\/research\/?$/, names: [], nav: "research", page: projectsPage },
+  { pattern: /^\/research\/([^/]+)\/?$/, names: ["name"], nav: "research", page: projectPage },
+  { pattern: /^\/research\/([^/]+)\/nodes\/([^/]+)\/?$/, names: ["name", "node"], nav: "research", page: projectPage },
 ];
 
 /** @type {(() => void) | undefined} */

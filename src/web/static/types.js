@@ -15,13 +15,14 @@
  *   startedAt: string | null, dir: string, video: string | null
  * }} TrialRow
  *
- * @typedef {{ id: string, mru: number | null, intervals: { startMs: number, endMs: number, index: number, result: string }[] }} Station
+ * @typedef {{ id: string, mru: number | null, startMs: number[], ms: number[], index: number[], outcome: number[] }} Station
+ *   one station's trials as columns, in start order: start (ms since timeline.t0Ms), duration, index, outcome code
  *
  * @typedef {{
  *   run: RunRow & { dir: string, seeds: { start: number, count: number }, options: Record<string, unknown> },
- *   curves: { window: number, rolling: [number, number | null][], cumulative: [number, number][], maxReward: [number, number][] },
+ *   curves: { window: number, rolling: (number | null)[], cumulative: number[], maxReward: number[] },
  *   passAtK: Record<string, number>, passAtKInContext: Record<string, number> | null,
- *   stations: Station[], fleetMru: number | null
+ *   timeline: { t0Ms: number | null, spanMs: number, outcomes: string[] }, stations: Station[], fleetMru: number | null
  * }} RunDetail
  *
  * @typedef {{ index: number, t: number, reward: number, action: unknown, coverage?: number }} StepPoint

@@ -2,9 +2,10 @@
  * `#/runs/<id>`: one run. A header (status, task, policy, evaluation fingerprint, budget used), the success rate with
  * its Wilson 95% interval, mean max reward, pass@k; uPlot charts of rolling and cumulative success and of max reward
  * per trial; the station utilisation timeline; and the trials, failed first, paginated, each linking to its page.
- * Live: a finishing trial of this run reloads the summary, charts and the trial table (at most once a second).
+ * Live: a finishing trial of this run reloads the summary, charts and the trial table (at most once every 2 s, and
+ * not while the tab is hidden: it catches up when shown). The run and its first page of trials are fetched together.
  */
-import { lineChart, stationTimeline } from "../charts.js";
+import { lineChart, stationTimelineCanvas } from "../charts.js";
 import {
   ApiError,
   duration,
@@ -28,7 +29,7 @@ import { subscribe } from "../stream.js";
 /** Trials per page of the table. */
 const PAGE_SIZE = 100;
 /** Reload the run at most this often (ms) while its trials arrive. */
-const RELOAD_MS = 1000;
+const RELOAD_MS = 2000;
 
 /** @typedef {import("../types.js").RunDetail} RunDetail @typedef {import("../types.js").TrialRow} TrialRow */
 
@@ -108,22 +109,29 @@ function trialTable(runId, trials, fresh) {
   </table>`;
 }
 
-/** Curve points [[x, y], ...] as uPlot columns [xs, ys]. @param {[number, number|null][]} points */
-function columns(points) {
-  return [points.map((p) => p[0]), points.map((p) => p[1])];
+/** The x column of the curves: counted trial 1, 2, … n. @param {number} n */
+function trialAxis(n) {
+  return Array.from({ length: n }, (_, i) => i + 1);
 }
 
 /** @param {RunDetail["curves"]} c */
 function successData(c) {
-  const [xs, rolling] = columns(c.rolling);
-  const cumulative = c.cumulative.map((p) => p[1]);
-  return [xs, rolling, cumulative];
+  return [trialAxis(c.cumulative.length), c.rolling, c.cumulative];
+}
+
+/** @param {RunDetail["curves"]} c */
+function rewardData(c) {
+  return [trialAxis(c.maxReward.length), c.maxReward];
 }
 
 /** @param {HTMLElement} root @param {Record<string, string>} params */
 export async function mount(root, params) {
   /** @type {RunDetail} */
   let detail;
+  const trialsUrl = (/** @type {string} */ id, /** @type {number} */ at) =>
+    `/api/runs/${seg(id)}/trials?order=failed-first&offset=${at}&limit=${PAGE_SIZE}`;
+  // the first page of trials is asked for with the run, not after it (an unknown run fails both: the run's 404 shows)
+  const firstPage = getJson(trialsUrl(params.runId, 0)).catch(() => null);
   try {
     detail = await getJson(`/api/runs/${seg(params.runId)}`);
   } catch (err) {
@@ -168,29 +176,32 @@ export async function mount(root, params) {
   const rewardChart = lineChart(
     part("reward"),
     { xLabel: "trial", yLabel: "max reward", yAtLeast: [0, 1], series: [{ label: "max reward", points: true }] },
-    columns(detail.curves.maxReward),
+    rewardData(detail.curves),
   );
-
-  function drawDetail() {
-    render(part("summary"), summary(detail));
-    render(
-      part("timeline"),
-      stationTimeline(detail.stations, (i) => `#/runs/${seg(runId)}/trials/${i}`),
-    );
-  }
+  const timeline = stationTimelineCanvas(
+    part("timeline"),
+    detail.timeline,
+    detail.stations,
+    (i) => `#/runs/${seg(runId)}/trials/${i}`,
+  );
 
   async function loadDetail() {
     detail = await getJson(`/api/runs/${seg(runId)}`);
-    drawDetail();
+    render(part("summary"), summary(detail));
+    timeline.update(detail.timeline, detail.stations);
     successChart.setData(successData(detail.curves));
-    rewardChart.setData(columns(detail.curves.maxReward));
+    rewardChart.setData(rewardData(detail.curves));
+  }
+
+  /** @param {{ total: number, offset: number, limit: number, trials: TrialRow[] }} page */
+  function drawTrials(page) {
+    render(part("trials"), html`${trialTable(runId, page.trials, fresh)}${pager(page)}`);
   }
 
   async function loadTrials() {
     const wanted = offset;
-    const page = await getJson(`/api/runs/${seg(runId)}/trials?order=failed-first&offset=${wanted}&limit=${PAGE_SIZE}`);
-    if (wanted !== offset) return;
-    render(part("trials"), html`${trialTable(runId, page.trials, fresh)}${pager(page)}`);
+    const page = await getJson(trialsUrl(runId, wanted));
+    if (wanted === offset) drawTrials(page);
   }
 
   part("trials").addEventListener("click", (e) => {
@@ -200,10 +211,22 @@ export async function mount(root, params) {
     loadTrials().catch(console.error);
   });
 
+  let stale = false;
   const reload = throttle(() => {
+    if (document.hidden) {
+      stale = true; // nobody is looking: catch up when the tab is shown again
+      return;
+    }
     loadDetail().catch(console.error);
     loadTrials().catch(console.error);
   }, RELOAD_MS);
+  const onVisible = () => {
+    if (!document.hidden && stale) {
+      stale = false;
+      reload();
+    }
+  };
+  document.addEventListener("visibilitychange", onVisible);
   const unsubscribers = [
     subscribe("trial", (d) => {
       if (d?.runId !== runId) return;
@@ -215,10 +238,14 @@ export async function mount(root, params) {
     }),
   ];
 
-  drawDetail();
-  await loadTrials();
+  render(part("summary"), summary(detail));
+  const first = await firstPage;
+  if (first) drawTrials(first);
+  else await loadTrials();
   return () => {
     for (const u of unsubscribers) u();
+    document.removeEventListener("visibilitychange", onVisible);
+    timeline.destroy();
     reload.cancel();
     successChart.destroy();
     rewardChart.destroy();
