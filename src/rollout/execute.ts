@@ -15,9 +15,12 @@ import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import { runTrial } from "./runner.js";
 import { VideoWriter } from "./video.js";
 
-/** What a station may watch while a trial runs (live previews): called after the reset and after every step. */
+/** What a station may watch while a trial runs (live previews). */
 export interface TrialWatch {
+  /** After the reset (step 0) and after every step. */
   onStep?(env: Env<unknown, unknown>, step: number): void;
+  /** Once the episode is over, on its final state (before the next trial resets the env). */
+  onEnd?(env: Env<unknown, unknown>, steps: number): void;
 }
 
 /**
@@ -82,6 +85,7 @@ export class TrialExecutor {
           : undefined,
       },
     });
+    watch?.onEnd?.(env, stepIndex);
     if (record.outcome.kind === "policy-error" && record.outcome.error !== "threw") {
       // out of memory (the isolate is gone) or stopped mid-computation: start the next trial from a fresh sandbox
       await this.policy?.policy.close();

@@ -149,7 +149,14 @@ test("with team.json: token use, MTU and tokens to success per agent; the projec
   try {
     const d = await get(`/api/projects/${fixture.name}`);
     assert.equal(d.project.running, false);
-    assert.deepEqual(d.project.team, { kind: "claude", size: 2, wallMin: 2 });
+    assert.deepEqual(d.project.team, {
+      kind: "claude",
+      size: 2,
+      wallMin: 2,
+      mru: 0.5,
+      mtu: 3000,
+      tokensToSuccess: 1000,
+    });
     const [a1, a2] = d.agents;
     assert.deepEqual(a1.tokens, usage);
     assert.equal(a1.mtu, 3000, "6000 tokens over the team's 2 minutes");

@@ -238,3 +238,22 @@ test("a caller's abort stops the wait with a fault that is not fatal", async () 
     await station.close();
   }
 });
+
+test("home() sends the station home, confirmed; during a trial it is refused without asking the station", async () => {
+  const server = await serve();
+  const station = await HttpStation.connect(server.url);
+  try {
+    await station.home();
+    assert.equal(station.status().health, "idle");
+    const running = station.run(job({ maxSteps: 300 }));
+    await assert.rejects(
+      station.home(),
+      (e: unknown) => e instanceof StationFaultError && /running a trial/.test(e.message),
+    );
+    await running;
+    await station.home();
+    assert.equal(station.status().health, "idle");
+  } finally {
+    await station.close();
+  }
+});

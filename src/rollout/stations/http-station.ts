@@ -183,6 +183,17 @@ export class HttpStation implements Station {
     }
   }
 
+  /**
+   * Sends the robot to its home pose (POST /home, confirmed: the fleet asks for it only on an operator's confirmed
+   * request, never during a trial). The station's answer updates its health.
+   */
+  async home(): Promise<void> {
+    if (this.stop.signal.aborted) throw new StationFaultError(this.id, "this client is closed", true);
+    if (this.busy) throw new StationFaultError(this.id, "it is running a trial: home it once the trial is over", false);
+    const answer = await controlStation(this.url, "home", { confirm: true }, this.options.requestTimeoutMs);
+    this.note(answer.status);
+  }
+
   /** Stops polling; a trial the station is running goes on there, and its result stays on the station's disk. */
   async close(): Promise<void> {
     clearInterval(this.timer);

@@ -124,7 +124,7 @@ export function readFleets(storeRoot: string, now: number = Date.now()): ReadFle
     const updatedMs = Date.parse(fleet.updatedAt);
     if (!Number.isFinite(updatedMs) || now - updatedMs > LIVE_KEEP_CLOSED_MS) continue;
     let ended: string | null = null;
-    if (fleet.closed) ended = "its fleet closed: the process ended";
+    if (fleet.closed) ended = `its fleet closed ${Math.round((now - updatedMs) / 1000)} s ago: its runs ended`;
     else if (fleet.host === thisHost && !processAlive(fleet.pid)) ended = `its process (pid ${fleet.pid}) ended`;
     else if (now - updatedMs > LIVE_STALE_MS)
       ended = `its process ended or hangs: no update for ${Math.round((now - updatedMs) / 1000)} s`;

@@ -88,7 +88,14 @@ export interface ApiProjectRow {
   iterations: number; // hypotheses decided
   kept: number;
   best: { branch: string; successes: number; trials: number; rate: number | null; wilson95: Interval } | null;
-  team: { kind: string; size: number; wallMin: number } | null;
+  team: {
+    kind: string;
+    size: number;
+    wallMin: number;
+    mru: number | null; // mean robot utilisation of the team's stations
+    mtu: number | null; // tokens per minute across the team (agents with a language model)
+    tokensToSuccess: number | null; // the team's tokens when the goal was reached
+  } | null;
   running: boolean;
   lastActivity: string;
 }
@@ -236,7 +243,16 @@ async function projectRow(p: ResearchProject): Promise<ApiProjectRow> {
           wilson95: { low: top.low, high: top.high },
         }
       : null,
-    team: team ? { kind: team.team.kind, size: team.team.size, wallMin: team.team.wallMin } : null,
+    team: team
+      ? {
+          kind: team.team.kind,
+          size: team.team.size,
+          wallMin: team.team.wallMin,
+          mru: team.team.mru,
+          mtu: team.team.mtu,
+          tokensToSuccess: team.team.tokensToSuccess,
+        }
+      : null,
     running,
     lastActivity,
   };

@@ -52,8 +52,8 @@ export function connect() {
 }
 
 /**
- * Calls `fn` with the parsed data of every `type` event ("trial" or "run"); returns the unsubscribe function.
- * @param {"trial" | "run"} type @param {(data: any) => void} fn @returns {() => void}
+ * Calls `fn` with the parsed data of every `type` event ("trial", "run" or "fleet"); returns the unsubscribe function.
+ * @param {"trial" | "run" | "fleet"} type @param {(data: any) => void} fn @returns {() => void}
  */
 export function subscribe(type, fn) {
   if (!handlers.has(type)) {

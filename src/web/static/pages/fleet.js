@@ -108,6 +108,15 @@ const ACTIONS = Object.freeze({
   },
 });
 
+/** A duration as the axis shows it: "40 s", "3 min", "1 min 30 s". @param {number} ms */
+function ago(ms) {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  const m = Math.floor(s / 60);
+  const rest = s % 60;
+  return rest && m < 5 ? `${m} min ${rest} s` : `${Math.round(s / 60)} min`;
+}
+
 /** Bar colours of the timeline. */
 const COLORS = Object.freeze({
   success: "#2da44e",
@@ -215,8 +224,10 @@ class Card {
     setPart(p.last, lastPart(s));
     const busy = `${pct(s.mru, 0)} since its fleet began`;
     if (p.busy.textContent !== busy) p.busy.textContent = busy;
-    p.detail.hidden = !s.detail;
-    if (p.detail.textContent !== (s.detail ?? "")) p.detail.textContent = s.detail ?? "";
+    // a running station's detail names its trial, which "now" already shows
+    const detail = s.health === "running" && s.current ? "" : (s.detail ?? "");
+    p.detail.hidden = !detail;
+    if (p.detail.textContent !== detail) p.detail.textContent = detail;
     this.el.classList.toggle("fleet-offline", !s.live);
     for (const v of this.viewers) v.update(s);
     this.syncButtons();
@@ -248,12 +259,17 @@ class Card {
   }
 }
 
-/** @param {FleetView} v */
+/**
+ * The live fleets, then the ended ones folded away (a team's agents start a fleet per evaluation, so dozens end in
+ * a few minutes). @param {FleetView} v
+ */
 function fleetsTable(v) {
-  if (v.fleets.length === 0) return html``;
-  return html`<table class="grid fleet-fleets">
+  const live = v.fleets.filter((f) => f.live);
+  const ended = v.fleets.filter((f) => !f.live);
+  /** @param {FleetView["fleets"]} fleets */
+  const table = (fleets) => html`<table class="grid fleet-fleets">
     <thead><tr><th>fleet</th><th>branch</th><th>process</th><th>runs (counted / budget, in flight, queued)</th><th>state</th></tr></thead>
-    <tbody>${v.fleets.map(
+    <tbody>${fleets.map(
       (f) => html`<tr class="${f.live ? "" : "interrupted"}">
         <td class="mono">${f.fleetId}</td>
         <td>${f.label ?? html`<span class="muted">–</span>`}</td>
@@ -267,6 +283,13 @@ function fleetsTable(v) {
       </tr>`,
     )}</tbody>
   </table>`;
+  return html`${live.length ? table(live) : html`<p class="muted">No fleet is live now.</p>`}
+    ${
+      ended.length
+        ? html`<details class="fleet-ended"><summary>${ended.length} fleet${ended.length === 1 ? "" : "s"} ended in the last
+            10 min</summary>${table(ended)}</details>`
+        : ""
+    }`;
 }
 
 /**
@@ -294,6 +317,8 @@ class Timeline {
     this.skew = 0; // server clock minus ours
     /** @type {{ x0: number, x1: number, y0: number, y1: number, iv: Interval }[]} */
     this.hits = [];
+    /** @type {((spanMs: number) => void) | null} told the span drawn, for the heading */
+    this.onSpan = null;
     this.canvas.addEventListener("click", (e) => {
       const hit = this.hitAt(e);
       if (hit) location.hash = trialHref(hit.iv.runId, hit.iv.index);
@@ -328,9 +353,14 @@ class Timeline {
     const d = this.data;
     if (!d) return;
     const now = Date.now() + this.skew;
-    const span = d.toMs - d.fromMs;
-    const from = now - span;
     const rows = d.stations;
+    // the window ends now and begins at the earliest trial in it (a fleet that started a minute ago fills the width),
+    // at least a minute, at most the window the server answered for
+    let first = now;
+    for (const row of rows) if (row.intervals.length) first = Math.min(first, row.intervals[0].startMs);
+    const span = Math.min(d.toMs - d.fromMs, Math.max(60_000, (now - first) * 1.05));
+    const from = now - span;
+    if (this.onSpan) this.onSpan(span);
     const rowH = 22;
     const label = 200;
     const width = Math.max(400, this.el.clientWidth);
@@ -353,15 +383,15 @@ class Timeline {
     g.fillStyle = COLORS.text;
     g.strokeStyle = COLORS.grid;
     g.lineWidth = 1;
-    const stepMin = span > 30 * 60_000 ? 10 : span > 10 * 60_000 ? 5 : 1;
-    for (let m = 0; m * 60_000 <= span; m += stepMin) {
-      const gx = Math.round(x(now - m * 60_000)) + 0.5;
+    const stepMs = [10_000, 30_000, 60_000, 120_000, 300_000, 600_000].find((ms) => span / ms <= 8) ?? 1_800_000;
+    for (let t = 0; t <= span; t += stepMs) {
+      const gx = Math.round(x(now - t)) + 0.5;
       g.beginPath();
       g.moveTo(gx, 0);
       g.lineTo(gx, height - 20);
       g.stroke();
-      g.textAlign = m === 0 ? "right" : "center";
-      g.fillText(m === 0 ? "now" : `−${m} min`, gx, height - 9);
+      g.textAlign = t === 0 ? "right" : "center";
+      g.fillText(t === 0 ? "now" : `−${ago(t)}`, gx, height - 9);
     }
     this.hits = [];
     if (rows.length === 0) {
@@ -410,7 +440,7 @@ export async function mount(root) {
       <section class="fleet-cards" data-part="live"></section>
       <section data-part="ended-box" hidden><h2>Recently ended</h2><div class="fleet-cards" data-part="ended"></div></section>
       <section><h2>Fleets</h2><div data-part="fleets"></div></section>
-      <section><h2>Utilisation <span class="muted small">last ${WINDOW_MIN} min</span></h2><div data-part="timeline"></div></section>
+      <section><h2>Utilisation <span class="muted small" data-part="span">last ${WINDOW_MIN} min</span></h2><div data-part="timeline"></div></section>
       <dialog class="fleet-dialog">
         <form method="dialog">
           <p data-part="question"></p>
@@ -427,6 +457,11 @@ export async function mount(root) {
   const endedBox = part("ended");
   const dialog = /** @type {HTMLDialogElement} */ (root.querySelector("dialog"));
   const timeline = new Timeline(part("timeline"));
+  const spanLabel = part("span");
+  timeline.onSpan = (/** @type {number} */ ms) => {
+    const text = `last ${ago(ms)}`;
+    if (spanLabel.textContent !== text) spanLabel.textContent = text;
+  };
   /** @type {Map<string, Card>} */
   const cards = new Map();
   let skew = 0;
@@ -514,10 +549,11 @@ export async function mount(root) {
     place(liveBox, live);
     place(endedBox, ended);
     part("ended-box").hidden = ended.length === 0;
-    setPart(
-      part("fleets"),
-      v.fleets.length ? fleetsTable(v) : html`<p class="muted">No fleet has published lately.</p>`,
-    );
+    const fleetsEl = part("fleets");
+    const wasOpen = fleetsEl.querySelector("details")?.open ?? false; // the reader's unfolding survives updates
+    setPart(fleetsEl, v.fleets.length ? fleetsTable(v) : html`<p class="muted">No fleet has published lately.</p>`);
+    const details = fleetsEl.querySelector("details");
+    if (details && wasOpen) details.open = true;
     timeline.set(v.timeline, skew);
   };
 
@@ -547,7 +583,7 @@ export async function mount(root) {
   const refetch = throttle(load, REFETCH_MS);
 
   await load();
-  const unsubscribe = subscribe(/** @type {any} */ ("fleet"), () => refetch());
+  const unsubscribe = subscribe("fleet", () => refetch());
   const unsubscribeTrials = subscribe("trial", () => refetch()); // a finished trial joins the timeline
   const poll = setInterval(refetch, POLL_MS);
   const tick = setInterval(() => {

@@ -78,25 +78,40 @@ function checksList(d) {
   )}</p>`;
 }
 
-/** @param {any} d */
+/**
+ * Per agent: what it tried and kept, its tokens and MTU, its tokens when the team reached the goal; then the team's
+ * own figures (time and tokens to success are the team's: the goal is reached once, by the team).
+ * @param {any} d
+ */
 function agentsTable(d) {
   if (!d.agents.length) return html`<p class="muted">No agents recorded.</p>`;
   const anyTokens = d.agents.some((/** @type {any} */ a) => a.tokens);
+  const team = d.project.team;
+  const goal = d.project.goal;
+  const teamLine = team
+    ? html`<p class="small">Team: ${team.size} ${team.kind} agent${team.size === 1 ? "" : "s"} for ${mins(team.wallMin)};
+        ${goal?.reached ? html`time to success <b>${mins(goal.atMin)}</b>` : "goal not reached"}${
+          team.tokensToSuccess !== null ? html`, tokens to success <b>${tokens(team.tokensToSuccess)}</b>` : ""
+        }${team.mtu !== null ? html`, MTU <b>${tokens(team.mtu)}</b> tokens/min` : ""}${
+          team.mru !== null ? html`, mean robot utilisation <b>${(100 * team.mru).toFixed(1)}%</b>` : ""
+        }.</p>`
+    : "";
   return html`<table class="grid research-agents">
     <thead><tr><th>agent</th><th>branch</th><th class="num">iterations</th><th class="num">kept</th>
       <th class="num">input tokens</th><th class="num">output tokens</th><th class="num">total</th><th class="num">MTU (tokens/min)</th>
-      <th class="num">time to success</th><th class="num">tokens to success</th><th>stopped because</th></tr></thead>
+      <th class="num">tokens at the goal</th><th>stopped because</th></tr></thead>
     <tbody>${d.agents.map(
       (/** @type {any} */ a) => html`<tr>
         <td>${a.agent}</td><td class="mono">${a.branch}</td>
         <td class="num">${a.iterations}</td><td class="num">${a.kept}</td>
         <td class="num">${tokens(a.tokens?.input)}</td><td class="num">${tokens(a.tokens?.output)}</td>
         <td class="num">${tokens(a.tokens?.total)}</td><td class="num">${tokens(a.mtu)}</td>
-        <td class="num">${mins(a.timeToSuccessMin)}</td><td class="num">${tokens(a.tokensToSuccess)}</td>
+        <td class="num">${tokens(a.tokensToSuccess)}</td>
         <td class="small">${a.exit ?? html`<span class="muted">–</span>`}</td>
       </tr>`,
     )}</tbody>
   </table>
+  ${teamLine}
   ${anyTokens ? "" : html`<p class="muted small">These agents have no language model behind them: no tokens to count.</p>`}`;
 }
 
