@@ -2,25 +2,21 @@
  * The AutoEnvBench pages in a real browser (Debian's chromium, playwright-core) over a real tiny bench
  * (test/support/tiny-bench.ts): the list shows it, its page draws the summary table and the success chart (uPlot
  * canvas) with a ± SEM band, and its links lead to the research project and the store runs behind each run; an
- * unknown bench gets a clear page. Saves docs/screenshots/bench.png when ENPIRE_SHOTS=docs/screenshots is set. Skipped when no chromium is found, saying so.
+ * unknown bench gets a clear page. Saves bench.png under $ENPIRE_SHOTS when it is set. Skipped when no chromium is
+ * found, saying so.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { RunStore } from "../src/rollout/store.js";
 import { serveUi, type UiServer } from "../src/web/server.js";
+import { openBrowser, SHOTS, skipWithoutChromium } from "./support/browser.js";
 import { tinyBench } from "./support/tiny-bench.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** Where to save the pages' screenshots: only when asked (ENPIRE_SHOTS=docs/screenshots), never in a plain test run. */
-const SHOTS = process.env.ENPIRE_SHOTS ? path.resolve(ROOT, process.env.ENPIRE_SHOTS) : null;
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-const skip = CHROMIUM ? false : "no chromium here (`apt-get install chromium`; .ci/run installs it)";
-if (!CHROMIUM && process.env.CI) throw new Error("CI needs chromium for the browser tests: .ci/run installs it");
+const skip = skipWithoutChromium;
 
 let base: string;
 let store: RunStore;
@@ -35,8 +31,7 @@ before(async () => {
   store = RunStore.open(path.join(base, "store"));
   await tinyBench(store, base, "bench-ui");
   server = await serveUi({ store, port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  ({ browser, page } = await openBrowser());
   page.on("pageerror", (e) => errors.push(e.message));
 });
 

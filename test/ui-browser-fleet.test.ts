@@ -14,21 +14,18 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Locator, type Page } from "playwright-core";
+import type { Browser, Locator, Page } from "playwright-core";
 import type { TrialResult } from "../src/core/trial.js";
 import { evaluate } from "../src/rollout/evaluate.js";
 import { type LiveControlAnswer, LiveControlRequestSchema, type LiveStation } from "../src/rollout/live-board.js";
 import { RunStore } from "../src/rollout/store.js";
 import { syntheticStation, writeSyntheticFleet, writeSyntheticFrame } from "../src/web/api/synthetic-fleet.js";
 import { serveUi, type UiServer } from "../src/web/server.js";
+import { openBrowser, SHOTS, skipWithoutChromium } from "./support/browser.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
-/** Where to save the pages' screenshots: only when asked (ENPIRE_SHOTS=docs/screenshots), never in a plain test run. */
-const SHOTS = process.env.ENPIRE_SHOTS ? path.resolve(ROOT, process.env.ENPIRE_SHOTS) : null;
 const HEURISTIC = path.join(ROOT, "examples", "policies", "pusht-heuristic.ts");
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-const skip = CHROMIUM ? false : "no chromium here (`apt-get install chromium`; .ci/run installs it)";
-if (!CHROMIUM && process.env.CI) throw new Error("CI needs chromium for the browser tests: .ci/run installs it");
+const skip = skipWithoutChromium;
 
 let store: RunStore;
 let server: UiServer;
@@ -165,8 +162,7 @@ before(async () => {
     stations: [syntheticStation("sim-0", { mru: 0.6 })],
   });
   server = await serveUi({ store, port: 0, allowControl: true });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  ({ browser, page } = await openBrowser());
 });
 
 after(async () => {

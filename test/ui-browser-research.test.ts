@@ -9,14 +9,13 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { RunStore } from "../src/rollout/store.js";
 import { serveUi, type UiServer } from "../src/web/server.js";
+import { openBrowser, skipWithoutChromium } from "./support/browser.js";
 import { buildSmallProject, type SmallProject } from "./support/research-project.js";
 
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-const skip = CHROMIUM ? false : "no chromium here (`apt-get install chromium`; .ci/run installs it)";
-if (!CHROMIUM && process.env.CI) throw new Error("CI needs chromium for the browser tests: .ci/run installs it");
+const skip = skipWithoutChromium;
 
 let root: string;
 let store: RunStore;
@@ -32,8 +31,7 @@ before(async () => {
   store = RunStore.open(path.join(root, "store"));
   fixture = await buildSmallProject(store, root);
   server = await serveUi({ store, port: 0 });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  ({ browser, page } = await openBrowser());
   page.on("pageerror", (e) => errors.push(e.message));
 });
 

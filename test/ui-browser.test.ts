@@ -10,16 +10,15 @@ import os from "node:os";
 import path from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Browser, Page } from "playwright-core";
 import { evaluate } from "../src/rollout/evaluate.js";
 import { RunStore } from "../src/rollout/store.js";
 import { serveUi, type UiServer } from "../src/web/server.js";
+import { openBrowser, skipWithoutChromium } from "./support/browser.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const HEURISTIC = path.join(ROOT, "examples", "policies", "pusht-heuristic.ts");
-const CHROMIUM = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].find((p) => fs.existsSync(p));
-const skip = CHROMIUM ? false : "no chromium here (`apt-get install chromium`; .ci/run installs it)";
-if (!CHROMIUM && process.env.CI) throw new Error("CI needs chromium for the browser tests: .ci/run installs it");
+const skip = skipWithoutChromium;
 
 let store: RunStore;
 let server: UiServer;
@@ -33,11 +32,7 @@ before(async () => {
   const run = await evaluate(store, { taskId: "pusht", policyFile: HEURISTIC, episodes: 3, seedStart: 0, video: true });
   runId = run.runId;
   server = await serveUi({ store, port: 0 });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--no-sandbox", "--autoplay-policy=no-user-gesture-required"],
-  });
-  page = await browser.newPage({ viewport: { width: 1300, height: 900 } });
+  ({ browser, page } = await openBrowser(["--autoplay-policy=no-user-gesture-required"]));
 });
 
 after(async () => {
