@@ -73,7 +73,7 @@ test("run records every trial, then runs and show find them", () => {
 test("bad input gets one line naming what is wrong, and records nothing", () => {
   const store = newStore();
   const cases: [string[], RegExp][] = [
-    [["run", "--task", "push-t"], /unknown task "push-t"; known tasks: pusht/],
+    [["run", "--task", "push-t"], /unknown task "push-t"; known tasks: (.*, )?pusht\b/],
     [["run", "--policy", "no/such/policy.ts"], /policy file "no\/such\/policy.ts" does not exist/],
     [["run", "--episodes", "0"], /--episodes must be a positive integer/],
     [["run", "--episodes", "ten"], /--episodes must be a non-negative integer, got "ten"/],

@@ -4,6 +4,9 @@
  */
 import type { Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
+import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
+import { loadRenderer } from "./mujoco/scene.js";
+import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
 
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
@@ -15,6 +18,32 @@ interface TaskEntry {
   spec: TaskSpec;
   make(options: MakeEnvOptions): Env;
   fingerprint(): string;
+  /** The spec an env made with this observation type has (throws for an unknown type); default: `spec`. */
+  specFor?(obsType: string | undefined): TaskSpec;
+  /** MuJoCo tasks: the WebAssembly module must be loaded on this thread first (prepareTask). */
+  mujoco?: true;
+}
+
+/** A MuJoCo pin-insertion variant: state observations only for now. */
+function pinEntry(id: PinTaskId): TaskEntry {
+  const checkObs = (obsType: string | undefined) => {
+    if (obsType !== undefined && obsType !== "state") {
+      throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
+    }
+  };
+  return {
+    spec: PIN_SPECS[id],
+    make: (options) => {
+      checkObs(options.obsType);
+      return new PinInsertion(id) as Env;
+    },
+    fingerprint: () => pinEvalFingerprint(id),
+    specFor: (obsType) => {
+      checkObs(obsType);
+      return PIN_SPECS[id];
+    },
+    mujoco: true,
+  };
 }
 
 const TASKS: Record<string, TaskEntry> = {
@@ -30,7 +59,11 @@ const TASKS: Record<string, TaskEntry> = {
       return new PushT({ obsType: obsType as PushTObsType }) as Env;
     },
     fingerprint: pushTEvalFingerprint,
+    specFor: (obsType) => makeEnv("pusht", { obsType }).spec, // Push-T builds in microseconds
   },
+  "pin-insertion": pinEntry("pin-insertion"),
+  "pin-insertion-easy": pinEntry("pin-insertion-easy"),
+  "pin-insertion-expert": pinEntry("pin-insertion-expert"),
 };
 
 /** The specs of every registered task, sorted by id. */
@@ -45,7 +78,34 @@ export function listTasks(): TaskSpec[] {
  * @example const env = makeEnv("pusht", { obsType: "pixels" });
  */
 export function makeEnv(taskId: string, options: MakeEnvOptions = {}): Env {
-  return entry(taskId).make(options);
+  const e = entry(taskId);
+  if (e.mujoco && !isMujocoLoaded()) {
+    throw new InvalidInputError(
+      `task "${taskId}" runs on MuJoCo, which this thread has not loaded: await prepareTask("${taskId}") before makeEnv`,
+    );
+  }
+  return e.make(options);
+}
+
+/**
+ * Loads what a task needs on this thread before `makeEnv` (MuJoCo's WebAssembly module and the software renderer
+ * for the 3D tasks; nothing for Push-T). Idempotent and cheap after the first call.
+ * @example await prepareTask("pin-insertion"); const env = makeEnv("pin-insertion");
+ */
+export async function prepareTask(taskId: string): Promise<void> {
+  if (!entry(taskId).mujoco) return;
+  await loadMujocoOnce();
+  await loadRenderer();
+}
+
+/**
+ * The spec of a task's env for an observation type, without building the env (so reading a spec never loads
+ * MuJoCo). Throws UnknownTaskError or InvalidInputError (unknown observation type).
+ * @example taskSpec("pin-insertion").maxSteps // 160
+ */
+export function taskSpec(taskId: string, obsType?: string): TaskSpec {
+  const e = entry(taskId);
+  return e.specFor ? e.specFor(obsType) : e.spec;
 }
 
 /**

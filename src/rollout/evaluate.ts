@@ -3,7 +3,7 @@ import path from "node:path";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
-import { evalFingerprint, makeEnv } from "../env/registry.js";
+import { evalFingerprint, makeEnv, prepareTask, taskSpec } from "../env/registry.js";
 import { type SafetyLimits, withSafety } from "../env/wrappers/index.js";
 import {
   bundleFromData,
@@ -156,6 +156,7 @@ async function closeGiven(stations: EvaluateOptions["stations"]): Promise<void> 
 
 /** Everything evaluate checks before a run exists, then the run and its first session's plan. */
 async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: string): Promise<Session> {
+  await prepareTask(opts.taskId); // the checks below build the env (its safety stack and camera)
   const env = makeEnv(opts.taskId, { obsType: opts.obsType });
   let envStack: string;
   let bundle: PolicyBundle;
@@ -514,9 +515,7 @@ async function runBundle(
 }
 
 function makeEnvSpec(taskId: string, obsType: string | null) {
-  const env = makeEnv(taskId, { obsType: obsType ?? undefined });
-  env.close();
-  return env.spec;
+  return taskSpec(taskId, obsType ?? undefined);
 }
 
 /**

@@ -5,7 +5,7 @@ import type { Env } from "../core/env.js";
 import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
 import type { TrialEvent } from "../core/trial.js";
-import { evalFingerprint, makeEnv } from "../env/registry.js";
+import { evalFingerprint, makeEnv, prepareTask } from "../env/registry.js";
 import { withSafety, withStepDeadline } from "../env/wrappers/index.js";
 import { bundleFromData } from "../policy/sandbox/bundle.js";
 import { SandboxedPolicy, type ToolCallRecord } from "../policy/sandbox/sandbox.js";
@@ -46,6 +46,7 @@ export class TrialExecutor {
           `but the job was made for ${job.evalFingerprint.slice(0, 12)}; update the station or the dispatcher`,
       );
     }
+    await prepareTask(job.task.id); // MuJoCo tasks load their runtime on this thread once
     const env = this.envFor(job);
     const safeEnv = withSafety(env, job.safety ?? undefined);
     const sandboxed = await this.policyFor(job, env);

@@ -15,7 +15,7 @@ import http from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { EnpireError, InvalidInputError, PolicyError } from "../../core/errors.js";
-import { evalFingerprint, makeEnv } from "../../env/registry.js";
+import { evalFingerprint, taskSpec } from "../../env/registry.js";
 import {
   BUSY_PHASES,
   ConfirmRequestSchema,
@@ -133,9 +133,8 @@ export class StationServer {
   /** Checks the task, binds host:port and opens a fresh rollout directory. */
   static async start(options: StationServerOptions): Promise<StationServer> {
     const o = { ...serverDefaults, ...options };
-    const env = makeEnv(o.taskId); // UnknownTaskError lists the known tasks
-    const task = { id: env.spec.id, version: env.spec.version, evalFingerprint: evalFingerprint(o.taskId) };
-    env.close();
+    const spec = taskSpec(o.taskId); // UnknownTaskError lists the known tasks
+    const task = { id: spec.id, version: spec.version, evalFingerprint: evalFingerprint(o.taskId) };
     const server = http.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once("error", (err: NodeJS.ErrnoException) =>

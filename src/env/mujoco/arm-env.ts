@@ -1,0 +1,303 @@
+/**
+ * ArmEnv: the reusable base of the 3D tasks. It implements `Env` for one controlled arm of a MuJoCo station:
+ * control at the task's controlHz with physics substeps (dt from the scene, 2 ms, implicitfast), actions as the
+ * paper's runners take them, proprioceptive observations, the top camera for pictures, and `close()` that frees
+ * every WebAssembly object. A task subclasses it and supplies the scene, the reset and the verdict.
+ *
+ * Actions
+ *   "delta-ee" (the paper's delta_ee_pose_translation): [dx, dy, dz] in [-1, 1], each clipped to [-1, 1], scaled by
+ *   the task's metres per unit and clipped again by the per-step delta cap; they move the end-effector target, whose
+ *   orientation is held where the reset left it, and differential IK (ik.ts) turns the target into joint targets for
+ *   the position servos. A locked axis ignores its element. With `gripper: "action"` a 4th element in [-1, 1]
+ *   commands the gripper (+1 closes with the force limit, −1 opens fully).
+ *   "joint": the arm's joint targets in rad (clamped to the joint ranges), then the gripper element if any.
+ * Observation (obsType "state", 1-D, names in `proprioSpace`)
+ *   joint positions rad (arm order) · EE position m (world) · EE orientation quaternion w, x, y, z · gripper width m
+ *   · gripper force N (positive squeezes) · EE wrench estimate: the contact force and torque (about the EE site) that
+ *   the world applies to the arm, its fingers and what they hold, N and N·m, world frame.
+ */
+import type { Env, StepResult, TaskSpec, Verification } from "../../core/env.js";
+import { InvalidInputError } from "../../core/errors.js";
+import type { BoxSpace } from "../../core/space.js";
+import { DiffIk, type IkTarget, matToQuat } from "./ik.js";
+import { type ArmNames, GRIPPER } from "./robot.js";
+import { MjScene, type Vec3 } from "./scene.js";
+
+export type GripperMode = "action" | "locked-closed" | "locked-open";
+
+export type ArmActionConfig =
+  | {
+      mode: "delta-ee";
+      translationScale: Vec3; // m per unit action, per axis
+      deltaCap: Vec3; // m, largest move of the target per control step, per axis
+      lock?: [boolean, boolean, boolean]; // axes whose action element is ignored
+      gripper: GripperMode;
+    }
+  | { mode: "joint"; gripper: GripperMode };
+
+export interface ArmEnvConfig {
+  spec: TaskSpec;
+  xml: string; // the station's MJCF (robot.ts stationMjcf)
+  arm: ArmNames; // the arm the actions drive
+  action: ArmActionConfig;
+  /** Bodies (besides the arm's) whose contacts with the world count towards the EE wrench, e.g. a held pin. */
+  heldBodies?: string[];
+  /** IK iterations per control step (the target moves little per step, so a few suffice). */
+  ikIterations?: number;
+}
+
+/** The names of the state observation for an arm: what `ArmEnv.observe()` returns, in order. */
+export function proprioNames(arm: ArmNames): string[] {
+  return [
+    ...arm.joints.map((j) => `${j} rad`),
+    "ee x m",
+    "ee y m",
+    "ee z m",
+    "ee quat w",
+    "ee quat x",
+    "ee quat y",
+    "ee quat z",
+    "gripper width m",
+    "gripper force N",
+    "ee force x N",
+    "ee force y N",
+    "ee force z N",
+    "ee torque x N·m",
+    "ee torque y N·m",
+    "ee torque z N·m",
+  ];
+}
+
+/** The state observation space for an arm. Bounds are loose (forces can be large), so one range fits all. */
+export function proprioSpace(arm: ArmNames): BoxSpace {
+  const names = proprioNames(arm);
+  return { kind: "box", shape: [names.length], low: -1000, high: 1000, dtype: "float64", names };
+}
+
+/** The action space for an arm and action config. */
+export function armActionSpace(arm: ArmNames, action: ArmActionConfig): BoxSpace {
+  const grip = action.gripper === "action" ? ["gripper (+1 close, −1 open)"] : [];
+  if (action.mode === "delta-ee") {
+    const s = action.translationScale;
+    const names = [`dx (×${s[0]} m)`, `dy (×${s[1]} m)`, `dz (×${s[2]} m)`, ...grip];
+    return { kind: "box", shape: [names.length], low: -1, high: 1, dtype: "float64", names };
+  }
+  const names = [...arm.joints.map((j) => `${j} target rad`), ...grip];
+  return { kind: "box", shape: [names.length], low: -Math.PI, high: Math.PI, dtype: "float64", names };
+}
+
+/** What a task's control step decides: reward, whether the episode ends, and what to record. */
+export interface TaskStepOutcome {
+  reward: number;
+  terminated: boolean;
+  info: Record<string, unknown>;
+}
+
+export abstract class ArmEnv implements Env<number[], readonly number[]> {
+  readonly spec: TaskSpec;
+  readonly name: string;
+  protected readonly scene: MjScene;
+  protected readonly arm: ArmNames;
+  protected readonly ik: DiffIk;
+  protected readonly action: ArmActionConfig;
+  /** Joint targets the servos track now, arm order. */
+  protected qCmd: Float64Array;
+  /** The end-effector target (delta-ee mode). */
+  protected target: IkTarget;
+  /** The end-effector position after the last reset, m: the origin of relative limits. */
+  protected startEe: Vec3 = [0, 0, 0];
+  protected gripperCmd: number; // servo target of the finger slide, m
+  protected readonly substeps: number;
+  private readonly actuatorIds: number[];
+  private readonly gripperId: number;
+  private readonly robotBodies: Set<number>;
+  private readonly ikIterations: number;
+  private started = false;
+  private closed = false;
+
+  constructor(config: ArmEnvConfig) {
+    this.spec = config.spec;
+    this.name = `${config.spec.id}@${config.spec.version}`;
+    this.arm = config.arm;
+    this.action = config.action;
+    this.scene = MjScene.fromXml(config.xml);
+    try {
+      this.ik = new DiffIk(this.scene, this.arm.joints, this.arm.eeSite);
+      this.actuatorIds = this.arm.actuators.map((a) => this.scene.id("actuator", a));
+      this.gripperId = this.scene.id("actuator", this.arm.gripperActuator);
+      this.robotBodies = new Set(
+        [...this.arm.bodies, ...(config.heldBodies ?? [])].map((b) => this.scene.id("body", b)),
+      );
+    } catch (err) {
+      this.scene.dispose();
+      throw err;
+    }
+    const steps = 1 / (config.spec.controlHz * this.scene.timestep);
+    if (Math.abs(steps - Math.round(steps)) > 1e-6) {
+      this.scene.dispose();
+      throw new InvalidInputError(
+        `controlHz ${config.spec.controlHz} is not a whole number of ${this.scene.timestep} s physics steps`,
+      );
+    }
+    this.substeps = Math.round(steps);
+    this.ikIterations = config.ikIterations ?? 6;
+    this.qCmd = new Float64Array(this.arm.joints.length);
+    this.target = { pos: [0, 0, 0], mat: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
+    this.gripperCmd = config.action.gripper === "locked-open" ? GRIPPER.maxOpening : GRIPPER.closedTarget;
+  }
+
+  /** Puts the scene in the episode's initial state, from the seed only; it must call holdArm(). */
+  protected abstract resetScene(seed: number): void;
+  /** Called after every physics substep (e.g. to watch contact forces). */
+  protected onSubstep(): void {}
+  /** Judges a control step that just ended. */
+  protected abstract afterControlStep(): TaskStepOutcome;
+  abstract verify(): Verification;
+
+  reset(opts: { seed: number }): number[] {
+    this.assertOpen();
+    const seed = opts?.seed;
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
+      throw new InvalidInputError(`${this.spec.id} seed must be an integer in 0..4294967295, got ${String(seed)}`);
+    }
+    this.resetScene(seed);
+    this.startEe = this.scene.sitePos(this.arm.eeSite);
+    this.started = true;
+    return this.observe();
+  }
+
+  step(action: readonly number[]): StepResult<number[]> {
+    this.assertOpen();
+    if (!this.started) throw new InvalidInputError(`${this.spec.id} step() called before reset({ seed })`);
+    this.applyAction(action);
+    for (let i = 0; i < this.substeps; i++) {
+      this.scene.step(1);
+      this.onSubstep();
+    }
+    const outcome = this.afterControlStep();
+    return {
+      observation: this.observe(),
+      reward: outcome.reward,
+      terminated: outcome.terminated,
+      truncated: false,
+      info: outcome.info,
+    };
+  }
+
+  observe(): number[] {
+    this.assertOpen();
+    const s = this.scene;
+    const qpos = s.qposView();
+    const q = this.arm.joints.map((j) => qpos[s.qposAdr(j)]);
+    const ee = s.sitePos(this.arm.eeSite);
+    const quat = matToQuat(s.siteMat(this.arm.eeSite));
+    const width = 2 * qpos[s.qposAdr(this.arm.fingerJoints[0])];
+    const gripForce = -s.actuatorForce()[this.gripperId];
+    const wrench = this.eeWrench();
+    return [...q, ...ee, ...quat, width, gripForce, ...wrench];
+  }
+
+  /** An RGB picture from camera `top`, size × size × 3 bytes (needs the software renderer). */
+  render(size: number): Uint8Array {
+    this.assertOpen();
+    return this.scene.renderRgb("top", size, size);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.ik.dispose();
+    this.scene.dispose();
+  }
+
+  /**
+   * Sets the arm to joint values q (and the gripper servo to `gripper`, m), makes those the servo targets and the EE
+   * target their pose. For resets, before settling the scene.
+   */
+  protected holdArm(q: ArrayLike<number>, gripper = this.gripperCmd): void {
+    const s = this.scene;
+    const qpos = s.qposView();
+    this.arm.joints.forEach((j, i) => {
+      qpos[s.qposAdr(j)] = q[i];
+    });
+    this.qCmd = Float64Array.from(q);
+    this.gripperCmd = gripper;
+    this.writeCtrl();
+    s.forward();
+    this.target = this.ik.forward(this.qCmd);
+  }
+
+  /** The contact wrench the world applies to the robot side (arm, fingers, held bodies) at the EE site. */
+  protected eeWrench(): [number, number, number, number, number, number] {
+    const ee = this.scene.sitePos(this.arm.eeSite);
+    const w: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
+    for (const c of this.scene.contacts()) {
+      const robot1 = this.robotBodies.has(c.body1);
+      const robot2 = this.robotBodies.has(c.body2);
+      if (robot1 === robot2) continue; // internal (grasp) or not ours
+      // c.force acts on geom2; on geom1 it is the opposite
+      const sign = robot2 ? 1 : -1;
+      const f: Vec3 = [sign * c.force[0], sign * c.force[1], sign * c.force[2]];
+      const r: Vec3 = [c.pos[0] - ee[0], c.pos[1] - ee[1], c.pos[2] - ee[2]];
+      w[0] += f[0];
+      w[1] += f[1];
+      w[2] += f[2];
+      w[3] += r[1] * f[2] - r[2] * f[1];
+      w[4] += r[2] * f[0] - r[0] * f[2];
+      w[5] += r[0] * f[1] - r[1] * f[0];
+    }
+    return w;
+  }
+
+  private applyAction(action: readonly number[]): void {
+    const a = this.action;
+    const nArm = a.mode === "delta-ee" ? 3 : this.arm.joints.length;
+    const n = nArm + (a.gripper === "action" ? 1 : 0);
+    const ok =
+      (Array.isArray(action) || ArrayBuffer.isView(action)) &&
+      action.length === n &&
+      Array.from(action).every((v) => typeof v === "number" && Number.isFinite(v));
+    if (!ok) {
+      const got =
+        Array.isArray(action) || ArrayBuffer.isView(action) ? JSON.stringify(Array.from(action)) : typeof action;
+      throw new InvalidInputError(`${this.spec.id} action must be ${n} finite numbers, got ${got.slice(0, 80)}`);
+    }
+    if (a.gripper === "action") {
+      const g = clamp(action[nArm], -1, 1);
+      // +1 → closed target (force-limited squeeze), −1 → fully open
+      this.gripperCmd = GRIPPER.maxOpening + ((g + 1) / 2) * (GRIPPER.closedTarget - GRIPPER.maxOpening);
+    }
+    if (a.mode === "delta-ee") {
+      const pos: Vec3 = [...this.target.pos];
+      for (let k = 0; k < 3; k++) {
+        if (a.lock?.[k]) continue;
+        const d = clamp(action[k], -1, 1) * a.translationScale[k];
+        pos[k] += clamp(d, -a.deltaCap[k], a.deltaCap[k]);
+      }
+      this.target = { pos, mat: this.target.mat };
+      this.qCmd = this.ik.solve(this.qCmd, this.target, { iterations: this.ikIterations }).q;
+    } else {
+      const range = this.scene.model.jnt_range as Float64Array;
+      this.qCmd = Float64Array.from(this.arm.joints, (j, i) => {
+        const id = this.scene.id("joint", j);
+        return clamp(action[i], range[2 * id], range[2 * id + 1]);
+      });
+      this.target = this.ik.forward(this.qCmd);
+    }
+    this.writeCtrl();
+  }
+
+  private writeCtrl(): void {
+    const ctrl = this.scene.ctrlView();
+    for (let i = 0; i < this.actuatorIds.length; i++) ctrl[this.actuatorIds[i]] = this.qCmd[i];
+    ctrl[this.gripperId] = this.gripperCmd;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new InvalidInputError(`${this.name} was closed; make a new env`);
+  }
+}
+
+function clamp(v: number, lo: number, hi: number): number {
+  return Math.min(hi, Math.max(lo, v));
+}

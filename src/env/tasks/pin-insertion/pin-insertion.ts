@@ -1,0 +1,328 @@
+/**
+ * Pin insertion v1 (state reset): push a grasped 4 mm pin into its hole in the pin box, on a simulated bimanual
+ * station (robot.ts), as the paper's pin-insertion runner does with its right arm.
+ * Ids         pin-insertion (hard, 0.5 mm diametral clearance, the paper's), pin-insertion-easy (3 mm),
+ *             pin-insertion-expert (0.2 mm); each has its own fingerprint.
+ * Observation the right arm's proprioception, 21 numbers (mujoco/arm-env.ts): 6 joint angles rad, EE position m,
+ *             EE quaternion, gripper width m, grip force N, EE contact wrench N / N·m (world frame). The pin box is
+ *             fixed on the station: the target hole's axis is at x 0.35, y −0.2 m, its top at z 0.02 m.
+ * Action      delta_ee_pose_translation: [dx, dy, dz] in [-1, 1] × (0.0003, 0.0003, 0.0006) m per step, capped at
+ *             the same per step; orientation held, gripper held closed (force-limited at 15 N).
+ * Control     20 Hz (25 physics steps of 2 ms): a whole number of substeps, close to the paper's 30 Hz policy rate.
+ *             8 s timeout = 160 steps.
+ * Success     (ground truth from the simulator, Factory-style) the pin's tip within 1 mm of the hole's floor AND
+ *             within 2.5 mm of its axis, held 3 control steps, AND no pin contact force above 5 N during the episode.
+ *             Failures as the paper labels them: "out-of-range" (the EE left the box x, y [−15, +12] mm, z [−70, +3] mm
+ *             around its start), "too much force", "too high" (not seated when time ran out).
+ * Reset       "state" (the simulator shortcut): the hardest phase, pin grasped and hovering over the hole. From the
+ *             seed only: EE at the nominal hover (tip 10 mm above the box) moved x, y ±2 mm and z −4..−5 mm (the
+ *             paper's jitter), the pin's place in the grasp ±1 mm along the pads and ±2 mm in height; then the grip
+ *             closes and the scene settles 0.3 s. The procedural reset (the arms re-stage the pin) comes later.
+ * History     v1: first version.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TaskSpec, Verification } from "../../../core/env.js";
+import { canonicalJson, sha256 } from "../../../core/hash.js";
+import { RandomState } from "../../../core/rng.js";
+import {
+  type ArmActionConfig,
+  ArmEnv,
+  armActionSpace,
+  proprioSpace,
+  type TaskStepOutcome,
+} from "../../mujoco/arm-env.js";
+import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
+import type { Vec3 } from "../../mujoco/scene.js";
+import { BOX_TOP, PIN, PIN_BOX, pinBoxMjcf, pinMjcf } from "./pin-box.js";
+
+/** The evaluation constants shared by every clearance. */
+export const PIN_TASK = Object.freeze({
+  controlHz: 20, // policy steps per second (25 substeps of 2 ms)
+  timeoutS: 8, // the paper's episode timeout
+  translationScale: [0.0003, 0.0003, 0.0006] as Vec3, // m per unit action (the paper's eef_pos action scale)
+  deltaCap: [0.0003, 0.0003, 0.0006] as Vec3, // m per step (the paper's per-step delta cap)
+  outOfRange: { low: [-0.015, -0.015, -0.07], high: [0.012, 0.012, 0.003] }, // m, EE relative to its start
+  jitter: { xy: 0.002, zLow: -0.005, zHigh: -0.004 }, // m, the paper's initial-pose jitter
+  graspJitter: { along: 0.001, height: 0.002 }, // m, where the pin sits in the grasp
+  hoverTipHeight: 0.01, // m, the pin tip above the box top at the nominal hover (before the z jitter)
+  settleSteps: 150, // physics steps after the grip closes (0.3 s)
+  seatTolerance: 0.001, // m, tip within this of the hole floor counts as seated
+  axisTolerance: 0.0025, // m, tip within this of the hole axis
+  forceLimit: 5, // N, largest total normal force of pin contacts with the box or table (straight seating peaks at 1-4 N)
+  holdSteps: 3, // control steps the seated state must hold before success ends the episode
+});
+
+const ARM = armNames("right");
+const LEFT = armNames("left");
+const DOWN = [-1, 0, 0, 0, 1, 0, 0, 0, -1]; // EE orientation: tool axis down, fingers closing along world y
+const Q_SEED = [0, 0.3, 1.66, 1.17, 0, 0]; // a posture near the hover, for IK to start from
+const ACTION: ArmActionConfig = {
+  mode: "delta-ee",
+  translationScale: PIN_TASK.translationScale,
+  deltaCap: PIN_TASK.deltaCap,
+  gripper: "locked-closed",
+};
+
+export const PIN_VARIANTS = Object.freeze({
+  "pin-insertion-easy": { clearance: 0.003, label: "easy" },
+  "pin-insertion": { clearance: 0.0005, label: "hard" },
+  "pin-insertion-expert": { clearance: 0.0002, label: "expert" },
+});
+export type PinTaskId = keyof typeof PIN_VARIANTS;
+
+function makeSpec(id: PinTaskId): TaskSpec {
+  const { clearance, label } = PIN_VARIANTS[id];
+  return deepFreeze({
+    id,
+    version: 1,
+    description:
+      `Insert a grasped 4 mm pin into its hole (${clearance * 1000} mm diametral clearance, ${label}) with the right ` +
+      "arm of a simulated bimanual MuJoCo station. Starts hovering over the hole (the hardest phase). Success: tip " +
+      "within 1 mm of full depth and 2.5 mm of the axis, no contact force above the limit.",
+    observationSpace: proprioSpace(ARM),
+    actionSpace: armActionSpace(ARM, ACTION),
+    maxSteps: PIN_TASK.timeoutS * PIN_TASK.controlHz,
+    controlHz: PIN_TASK.controlHz,
+    evaluation: {
+      reference: "ENPIRE pin insertion (paper §2.3 runner config, §3.2), Factory PegInsert success criteria",
+      clearance, // m, hole diameter − pin diameter
+      pinDiameter: 2 * PIN.radius,
+      holeDepth: PIN_BOX.depth,
+      holeAxis: [...PIN_BOX.target],
+      boxTop: BOX_TOP,
+      ...structuredClone({ ...PIN_TASK }),
+      physics: {
+        engine: "MuJoCo (WebAssembly) 3.14.0",
+        timestep: 0.002,
+        integrator: "implicitfast",
+        cone: "pyramidal",
+      },
+      gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
+      reset: "state: hover pose jitter + grasp jitter from RandomState(seed), grip, settle",
+    },
+  });
+}
+
+export const PIN_SPECS: Readonly<Record<PinTaskId, TaskSpec>> = Object.freeze({
+  "pin-insertion": makeSpec("pin-insertion"),
+  "pin-insertion-easy": makeSpec("pin-insertion-easy"),
+  "pin-insertion-expert": makeSpec("pin-insertion-expert"),
+});
+
+/** The station's MJCF for a clearance: two arms, the pin box, the pin. */
+export function pinStationXml(clearance: number): string {
+  return stationMjcf({
+    name: "pin-insertion",
+    arms: [
+      { prefix: "right", base: [0, -0.2, 0] },
+      { prefix: "left", base: [0, 0.2, 0] },
+    ],
+    objects: [pinBoxMjcf(2 * PIN.radius + clearance), pinMjcf([PIN_BOX.target[0], PIN_BOX.target[1], 0.2])],
+  });
+}
+
+/** The verdict's inputs, measured from the simulator. */
+export interface PinState {
+  tipAboveSeat: number; // m, tip height above the hole floor
+  offAxis: number; // m, tip distance from the hole axis
+}
+
+/**
+ * The pin-insertion environment for one clearance. Needs MuJoCo loaded on this thread (registry prepareTask).
+ * @example
+ * await loadMujocoOnce();
+ * const env = new PinInsertion("pin-insertion-easy");
+ * env.reset({ seed: 0 });
+ * env.step([0, 0, -1]); // descend 0.6 mm
+ */
+export class PinInsertion extends ArmEnv {
+  readonly clearance: number;
+  private readonly initial: Float64Array;
+  private readonly pinBody: number;
+  private readonly boxBody: number;
+  private readonly pinQposAdr: number;
+  private maxForce = 0;
+  private outOfRange: string | null = null;
+  private heldSteps = 0;
+  private succeeded = false;
+
+  constructor(id: PinTaskId = "pin-insertion") {
+    const variant = PIN_VARIANTS[id];
+    if (!variant) throw new Error(`unknown pin-insertion variant "${String(id)}"`);
+    super({
+      spec: PIN_SPECS[id],
+      xml: pinStationXml(variant.clearance),
+      arm: ARM,
+      action: ACTION,
+      heldBodies: ["pin"],
+    });
+    this.clearance = variant.clearance;
+    this.pinBody = this.scene.id("body", "pin");
+    this.boxBody = this.scene.id("body", "pin_box");
+    this.pinQposAdr = this.scene.qposAdr("pin_free");
+    this.initial = this.scene.saveState();
+  }
+
+  /** Where the pin is relative to the target hole now. */
+  pinState(): PinState {
+    const tip = this.scene.sitePos("pin_tip");
+    return {
+      tipAboveSeat: tip[2] - PIN_BOX.plateTop,
+      offAxis: Math.hypot(tip[0] - PIN_BOX.target[0], tip[1] - PIN_BOX.target[1]),
+    };
+  }
+
+  /** The largest pin contact force seen this episode, N. */
+  get peakForce(): number {
+    return this.maxForce;
+  }
+
+  protected resetScene(seed: number): void {
+    const rs = new RandomState(seed);
+    const u = (lo: number, hi: number) => lo + (hi - lo) * rs.randomSample();
+    const j = PIN_TASK.jitter;
+    const jx = u(-j.xy, j.xy);
+    const jy = u(-j.xy, j.xy);
+    const jz = u(j.zLow, j.zHigh);
+    const along = u(-PIN_TASK.graspJitter.along, PIN_TASK.graspJitter.along);
+    const height = u(-PIN_TASK.graspJitter.height, PIN_TASK.graspJitter.height);
+
+    const s = this.scene;
+    s.restoreState(this.initial);
+    // nominal hover: EE (= the head's centre) so that the tip is hoverTipHeight above the box
+    const eeZ = BOX_TOP + PIN_TASK.hoverTipHeight + PIN.shaftLength + PIN.headHalf[2];
+    const hover: Vec3 = [PIN_BOX.target[0] + jx, PIN_BOX.target[1] + jy, eeZ + jz];
+    const q = this.ik.solve(Q_SEED, { pos: hover, mat: DOWN }, { iterations: 100 }).q;
+    // open just wider than the head, put the pin between the pads, then close and settle
+    const fingerOpen = PIN.headHalf[1] + 0.0003;
+    const qpos = s.qposView();
+    qpos[s.qposAdr(ARM.fingerJoints[0])] = fingerOpen;
+    qpos[s.qposAdr(ARM.fingerJoints[1])] = fingerOpen;
+    this.holdArm(q, GRIPPER.closedTarget);
+    const pinQ = s.qposView();
+    // the hand's x axis points along world −x in this orientation
+    pinQ.set([hover[0] - along, hover[1], hover[2] + height - PIN.headHalf[2], 1, 0, 0, 0], this.pinQposAdr);
+    s.forward();
+    s.step(PIN_TASK.settleSteps);
+    this.maxForce = 0;
+    this.outOfRange = null;
+    this.heldSteps = 0;
+    this.succeeded = false;
+  }
+
+  protected override onSubstep(): void {
+    const pin = this.pinBody;
+    const box = this.boxBody;
+    const force = this.scene.normalForceWhere(
+      (b1, b2) => (b1 === pin && (b2 === box || b2 === 0)) || (b2 === pin && (b1 === box || b1 === 0)),
+    );
+    if (force > this.maxForce) this.maxForce = force;
+  }
+
+  protected afterControlStep(): TaskStepOutcome {
+    const ee = this.scene.sitePos(ARM.eeSite);
+    const { low, high } = PIN_TASK.outOfRange;
+    if (!this.outOfRange) {
+      for (let k = 0; k < 3; k++) {
+        const rel = ee[k] - this.startEe[k];
+        if (rel < low[k] || rel > high[k]) {
+          this.outOfRange = `EE ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
+          break;
+        }
+      }
+    }
+    const state = this.pinState();
+    const seated = isSeated(state);
+    this.heldSteps = seated ? this.heldSteps + 1 : 0;
+    const tooMuch = this.maxForce > PIN_TASK.forceLimit;
+    if (this.heldSteps >= PIN_TASK.holdSteps && !tooMuch && !this.outOfRange) this.succeeded = true;
+    const info = {
+      tipAboveSeatMm: round3(state.tipAboveSeat * 1000),
+      offAxisMm: round3(state.offAxis * 1000),
+      peakForceN: round3(this.maxForce),
+      isSuccess: this.succeeded,
+    };
+    return {
+      reward: this.succeeded ? 1 : 0,
+      terminated: this.succeeded || tooMuch || this.outOfRange !== null,
+      info,
+    };
+  }
+
+  verify(): Verification {
+    const state = this.pinState();
+    const metrics = {
+      tipAboveSeatMm: round3(state.tipAboveSeat * 1000),
+      offAxisMm: round3(state.offAxis * 1000),
+      peakForceN: round3(this.maxForce),
+      clearanceMm: this.clearance * 1000,
+    };
+    const fail = (reason: string): Verification => ({ success: false, score: 0, reason, metrics });
+    if (this.outOfRange) return fail(`out-of-range: ${this.outOfRange}`);
+    if (this.maxForce > PIN_TASK.forceLimit) {
+      return fail(`too much force: pin contact force reached ${this.maxForce.toFixed(1)} N > ${PIN_TASK.forceLimit} N`);
+    }
+    if (!isSeated(state)) {
+      return fail(
+        `too high: tip ${mm(state.tipAboveSeat)} mm above the hole floor (≤ 1 mm to count), ` +
+          `${mm(state.offAxis)} mm off the axis (≤ 2.5 mm)`,
+      );
+    }
+    return { success: true, score: 1, reason: null, metrics };
+  }
+}
+
+function isSeated(state: PinState): boolean {
+  return state.tipAboveSeat <= PIN_TASK.seatTolerance && state.offAxis <= PIN_TASK.axisTolerance;
+}
+
+const EVALUATION_FILES = [
+  "tasks/pin-insertion/pin-insertion",
+  "tasks/pin-insertion/pin-box",
+  "mujoco/arm-env",
+  "mujoco/robot",
+  "mujoco/ik",
+  "mujoco/scene",
+  "mujoco/mjcf",
+  "../core/rng",
+] as const;
+const fingerprints = new Map<string, string>();
+
+/**
+ * sha256 of a variant's evaluation side: its spec's evaluation constants and the source of the files that build
+ * the scene, reset it and judge it. Read from src/ whether this runs from src/ (tsx) or dist/.
+ */
+export function pinEvalFingerprint(id: PinTaskId): string {
+  const cached = fingerprints.get(id);
+  if (cached) return cached;
+  const envDir = path
+    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
+  const sources = EVALUATION_FILES.map((f) => {
+    const file = path.join(envDir, `${f}.ts`);
+    return `\n--- ${f}\n${readFileSync(file, "utf8")}`;
+  });
+  const value = sha256(canonicalJson(PIN_SPECS[id].evaluation), ...sources);
+  fingerprints.set(id, value);
+  return value;
+}
+
+function mm(m: number): string {
+  return (m * 1000).toFixed(2);
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export { ARM as RIGHT_ARM_NAMES, LEFT as LEFT_ARM_NAMES };
