@@ -9,7 +9,7 @@ import path from "node:path";
 import type { Command } from "commander";
 import { InvalidInputError } from "../../core/errors.js";
 import { boxSize, type Space } from "../../core/space.js";
-import { makeEnv } from "../../env/registry.js";
+import { taskSpec } from "../../env/registry.js";
 import { loadModel } from "../../policy/neural/backends.js";
 import { writeNeuralPolicy } from "../../policy/neural/write-policy.js";
 
@@ -52,9 +52,7 @@ export function registerPolicyCommands(program: Command): void {
       if (!fs.existsSync(model)) throw new InvalidInputError(`model file "${model}" does not exist`);
       if (!["none", "space"].includes(o.normalize))
         throw new InvalidInputError(`--normalize must be none or space, got "${o.normalize}"`);
-      const env = makeEnv(o.task, { obsType: o.obs }); // refuses an unknown task or observation type
-      const { observationSpace, actionSpace } = env.spec;
-      env.close();
+      const { observationSpace, actionSpace } = taskSpec(o.task, o.obs); // refuses an unknown task or observation type
       if (actionSpace.kind !== "box") throw new InvalidInputError(`task ${o.task} has no box action space`);
       const kind = o.obs.startsWith("pixels") ? "pixels" : "state";
       const stateSpace = stateBox(observationSpace);
