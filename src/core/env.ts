@@ -27,7 +27,19 @@ export type Verification = z.infer<typeof VerificationSchema>;
 /** A safety stop recorded by a wrapper: the trial ends as a failure with this reason. */
 export const SafetyStopSchema = z.object({
   wrapper: z.string(), // e.g. "safety-box"
-  kind: z.enum(["malformed-action", "delta-cap", "out-of-range", "deadline"]),
+  kind: z.enum([
+    "malformed-action",
+    "delta-cap",
+    "out-of-range",
+    "deadline",
+    // 3D stations (env/wrappers/safety-3d.ts)
+    "workspace", // the commanded end-effector target left the workspace box
+    "joint-limit", // a joint (commanded or measured) within the margin of its range's end
+    "force", // a contact force between the robot side and the world above the limit
+    "gripper-force", // the gripper squeezing harder than the limit
+    "safety-zone", // the commanded pose outside the safety zone (hard mode)
+    "e-stop", // the emergency stop was triggered
+  ]),
   reason: z.string(), // e.g. "action element 0 is NaN"
 });
 export type SafetyStop = z.infer<typeof SafetyStopSchema>;
@@ -46,6 +58,22 @@ export interface StepResult<Obs> {
   info: StepInfo;
 }
 
+/** A geom's shape, as MuJoCo names it; `size` keeps MuJoCo's meaning per shape (see env/scene-view.ts). */
+export type SceneGeomType = "plane" | "box" | "sphere" | "capsule" | "cylinder" | "ellipsoid";
+
+/** What a 3D viewer draws of a scene, once per env: its visible geoms (env/scene-view.ts holds the schema). */
+export interface SceneGeometry {
+  schema: "enpire.scene-geometry/1";
+  geoms: {
+    id: number; // the geom's id in the model
+    name: string | null;
+    type: SceneGeomType;
+    size: [number, number, number]; // m, MuJoCo's geom_size
+    rgba: [number, number, number, number]; // 0..1
+    group: number; // MuJoCo's geom group
+  }[];
+}
+
 /**
  * A task environment. `reset` draws its randomisation from the seed only, so a seed means the same initial state
  * everywhere. `verify` judges the current state without consulting the policy.
@@ -60,5 +88,12 @@ export interface Env<Obs = unknown, Act = unknown> {
   verify(): Verification;
   /** An RGB picture of the scene for people (videos), size x size x 3 bytes, row-major; absent on blind stations. */
   render?(size: number): Uint8Array;
+  /** The scene's geoms for a live 3D view (absent on envs without one); the same for the env's whole life. */
+  sceneGeometry?(): SceneGeometry;
+  /**
+   * Where each geom of `sceneGeometry()` is now: 12 numbers per geom, in its order: position x, y, z (m), then the
+   * rotation matrix row-major (world from geom).
+   */
+  scenePoses?(): Float32Array;
   close(): void;
 }

@@ -6,8 +6,10 @@ import type { Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
 import { loadRenderer } from "./mujoco/scene.js";
+import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint } from "./tasks/gpu-insertion/gpu-insertion.js";
 import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
+import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint } from "./tasks/pusht-arm/pusht-arm.js";
 
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
 export interface MakeEnvOptions {
@@ -64,6 +66,44 @@ const TASKS: Record<string, TaskEntry> = {
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
   "pin-insertion-expert": pinEntry("pin-insertion-expert"),
+  "pusht-arm": {
+    spec: PUSHT_ARM_SPEC,
+    make: (options) => {
+      if (options.obsType !== undefined && options.obsType !== "state") {
+        throw new InvalidInputError(
+          `task "pusht-arm" has no observation type "${options.obsType}"; choose one of state`,
+        );
+      }
+      return new PushTArm() as Env;
+    },
+    fingerprint: pushtArmEvalFingerprint,
+    specFor: (obsType) => {
+      if (obsType !== undefined && obsType !== "state") {
+        throw new InvalidInputError(`task "pusht-arm" has no observation type "${obsType}"; choose one of state`);
+      }
+      return PUSHT_ARM_SPEC;
+    },
+    mujoco: true,
+  },
+  "gpu-insertion": {
+    spec: GPU_SPEC,
+    make: (options) => {
+      if (options.obsType !== undefined && options.obsType !== "state") {
+        throw new InvalidInputError(
+          `task "gpu-insertion" has no observation type "${options.obsType}"; choose one of state`,
+        );
+      }
+      return new GpuInsertion() as Env;
+    },
+    fingerprint: gpuEvalFingerprint,
+    specFor: (obsType) => {
+      if (obsType !== undefined && obsType !== "state") {
+        throw new InvalidInputError(`task "gpu-insertion" has no observation type "${obsType}"; choose one of state`);
+      }
+      return GPU_SPEC;
+    },
+    mujoco: true,
+  },
 };
 
 /** The specs of every registered task, sorted by id. */
@@ -71,6 +111,14 @@ export function listTasks(): TaskSpec[] {
   return Object.keys(TASKS)
     .sort()
     .map((id) => TASKS[id].spec);
+}
+
+/**
+ * Whether a task runs on MuJoCo (so prepareTask loads the WebAssembly module for it). Throws UnknownTaskError.
+ * @example listTasks().filter((t) => isMujocoTask(t.id)) // the 3D tasks
+ */
+export function isMujocoTask(taskId: string): boolean {
+  return entry(taskId).mujoco === true;
 }
 
 /**

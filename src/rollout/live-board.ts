@@ -8,6 +8,7 @@
  *   `closed: true` when the fleet closes. A fleet whose process died keeps `closed: false`: readers treat it as gone
  *   when its pid is not alive or its `updatedAt` is older than `LIVE_STALE_MS`.
  * - `frames/<fileSafe(stationId)>.png`: a station's latest camera frame.
+ * - `views/<fileSafe(stationId)>.json` and `.geometry.json`: a station's live 3D view (live-views.ts).
  * - `control/<fleetId>/<requestId>.json`: a request (written by the UI, tmp + rename); answered by
  *   `<requestId>.done.json` next to it, and the request file removed.
  *
@@ -19,6 +20,7 @@ import path from "node:path";
 import { z } from "zod";
 import { encodePng } from "../env/image/png.js";
 import type { Fleet, FleetEvent } from "./fleet.js";
+import { type LiveStationView, LiveStationViewSchema, ViewPublisher } from "./live-views.js";
 import type { StationFrame } from "./station.js";
 
 export const LIVE_STALE_MS = 10_000; // a fleet file not rewritten for this long, by a live process or not, is gone
@@ -62,6 +64,7 @@ export const LiveStationSchema = z.object({
     .nullable(),
   busyMs: z.number(),
   mru: z.number(), // busy time over the fleet's life since its first submission
+  view: LiveStationViewSchema.nullable().optional(), // its live 3D view (live-views.ts); absent from older writers
 });
 export type LiveStation = z.infer<typeof LiveStationSchema>;
 
@@ -145,6 +148,7 @@ interface StationBoard {
   current: LiveStation["current"];
   last: LiveStation["last"];
   frame: LiveStation["frame"];
+  view: LiveStationView | null;
 }
 
 let boards = 0; // per process, for unique fleet ids
@@ -181,6 +185,7 @@ export class LiveBoard {
   private readonly frameWrittenMs = new Map<string, number>();
   private frameTimer: NodeJS.Timeout | undefined;
   private frameWriting: Promise<void> | undefined;
+  private readonly views: ViewPublisher; // 3D views: written on their own timer, at the frames' pace
   // control requests being carried out, by file name
   private readonly handling = new Map<string, Promise<void>>();
   private polling = false;
@@ -207,10 +212,23 @@ export class LiveBoard {
     } catch (err) {
       this.report(err);
     }
+    this.views = new ViewPublisher(storeRoot, {
+      everyMs: this.timing.frameEveryMs,
+      tag: this.fleetId,
+      fileName: fileSafe,
+      onWritten: (id, entry) => {
+        const own = this.perStation.get(id);
+        if (own) own.view = entry;
+        this.schedule();
+      },
+      onError: (err) => this.report(err),
+    });
     for (const station of fleet.members()) {
-      this.perStation.set(station.id, { current: null, last: null, frame: null });
+      this.perStation.set(station.id, { current: null, last: null, frame: null, view: null });
       const off = station.onFrame?.((frame) => this.onFrame(station.id, frame));
       if (off) this.unsubscribe.push(off);
+      const offView = station.onView?.((view) => this.views.push(station.id, view));
+      if (offView) this.unsubscribe.push(offView);
     }
     this.unsubscribe.push(fleet.subscribe((event) => this.onEvent(event)));
     this.heartbeat = setInterval(() => this.schedule(), this.timing.heartbeatMs);
@@ -220,9 +238,9 @@ export class LiveBoard {
     this.schedule();
   }
 
-  /** How many times the fleet file and frame files were written so far. */
-  get writes(): { status: number; frames: number } {
-    return { status: this.statusWrites, frames: this.frameWrites };
+  /** How many times the fleet file, frame files and view files were written so far. */
+  get writes(): { status: number; frames: number; views: number } {
+    return { status: this.statusWrites, frames: this.frameWrites, views: this.views.writes };
   }
 
   /** The state as written to the fleet file. */
@@ -242,6 +260,7 @@ export class LiveBoard {
         current: own?.current ?? null,
         last: own?.last ?? null,
         frame: own?.frame ?? null,
+        view: own?.view ?? null,
         busyMs: finite(u?.busyMs ?? 0),
         mru: finite(u?.mru ?? 0),
       };
@@ -287,6 +306,8 @@ export class LiveBoard {
       for (const off of this.unsubscribe.splice(0)) off();
       await Promise.allSettled([...this.handling.values()]);
       await this.frameWriting;
+      await this.writeFrames(true); // the last frame of each station (its last trial's end) is what stays shown
+      await this.views.close();
       await this.writing;
       this.closed = true;
       await this.write();
@@ -362,10 +383,12 @@ export class LiveBoard {
     this.frameTimer.unref();
   }
 
-  private async writeFrames(): Promise<void> {
+  /** Writes each waiting frame whose station's last is old enough; every waiting one when `all` (closing). */
+  private async writeFrames(all = false): Promise<void> {
     for (const [id, frame] of [...this.framesWaiting]) {
       const now = performance.now();
-      if (now < (this.frameWrittenMs.get(id) ?? Number.NEGATIVE_INFINITY) + this.timing.frameEveryMs) continue;
+      const dueMs = (this.frameWrittenMs.get(id) ?? Number.NEGATIVE_INFINITY) + this.timing.frameEveryMs;
+      if (!all && now < dueMs) continue;
       this.framesWaiting.delete(id);
       this.frameWrittenMs.set(id, now);
       const file = path.posix.join("live", "frames", `${fileSafe(id)}.png`);

@@ -1,3 +1,4 @@
+import type { SceneGeometry } from "../core/env.js";
 import { EnpireError } from "../core/errors.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 
@@ -27,6 +28,15 @@ export interface StationFrame {
   step: number; // the env steps taken before the frame (0: right after reset)
 }
 
+/** A station's live 3D view, taken with its camera frames (see Station.onView; env/scene-view.ts for the shapes). */
+export interface StationView {
+  geometry: SceneGeometry; // the same object until the station's env changes
+  poses: Float32Array; // 12 numbers per geom of `geometry`: position, rotation row-major
+  runId: string;
+  index: number; // the trial's index in its run
+  step: number; // the env steps taken before the poses
+}
+
 export interface Station {
   readonly id: string; // unique in a fleet, e.g. "sim-0", "http://10.0.0.5:8203"
   status(): StationStatus;
@@ -46,6 +56,8 @@ export interface Station {
    * renders them only while someone listens. Returns the unsubscribe function.
    */
   onFrame?(listener: (frame: StationFrame) => void): () => void;
+  /** Optional: live 3D views (scene poses) at the frames' pace, from stations whose env has a scene view. */
+  onView?(listener: (view: StationView) => void): () => void;
   close(): Promise<void>;
 }
 

@@ -25,6 +25,7 @@ import { researchApi } from "./api/research.js";
 import { ApiError, runsApi } from "./api/runs.js";
 import { ManifestCache } from "./api/shapes.js";
 import { StoreWatcher, streamHandler } from "./api/stream.js";
+import { registerThreeVendor } from "./api/three-vendor.js";
 
 /** The package root, from src/web (tsx) or dist/web (built). */
 const PACKAGE_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -126,6 +127,8 @@ export function createUiApp(options: UiAppOptions): Hono {
     if (!name) return notFound(c);
     return fileResponse(path.join(UPLOT_DIR, name), undefined, { "Cache-Control": "max-age=3600" });
   });
+
+  registerThreeVendor(app); // three.js for the Fleet page's 3D views
 
   app.get("*", (c) => {
     const p = rawPath(c.req.url);

@@ -15,13 +15,17 @@
  *   joint positions rad (arm order) · EE position m (world) · EE orientation quaternion w, x, y, z · gripper width m
  *   · gripper force N (positive squeezes) · EE wrench estimate: the contact force and torque (about the EE site) that
  *   the world applies to the arm, its fingers and what they hold, N and N·m, world frame.
+ * Safety
+ *   robotState(), commandedTarget(action) and holdAction(action): the read-only robot capability that the 3D safety
+ *   wrappers (env/wrappers/safety-3d.ts) find by these methods; computed on demand.
  */
-import type { Env, StepResult, TaskSpec, Verification } from "../../core/env.js";
+import type { Env, SceneGeometry, StepResult, TaskSpec, Verification } from "../../core/env.js";
 import { InvalidInputError } from "../../core/errors.js";
 import type { BoxSpace } from "../../core/space.js";
 import { DiffIk, type IkTarget, matToQuat } from "./ik.js";
 import { type ArmNames, GRIPPER } from "./robot.js";
 import { MjScene, type Vec3 } from "./scene.js";
+import { mujocoSceneGeometry, mujocoScenePoses } from "./scene-view.js";
 
 export type GripperMode = "action" | "locked-closed" | "locked-open";
 
@@ -84,6 +88,28 @@ export function armActionSpace(arm: ArmNames, action: ArmActionConfig): BoxSpace
   }
   const names = [...arm.joints.map((j) => `${j} target rad`), ...grip];
   return { kind: "box", shape: [names.length], low: -Math.PI, high: Math.PI, dtype: "float64", names };
+}
+
+/** ArmEnv.robotState(): what safety wrappers read (env/wrappers/safety-3d.ts RobotState has the same shape). */
+export interface ArmRobotState {
+  jointNames: string[];
+  jointPositions: number[]; // rad, arm order
+  jointLimits: [number, number][]; // rad, each joint's range
+  jointTargets: number[]; // rad, what the servos track now
+  eePosition: Vec3; // m, world
+  eeQuat: [number, number, number, number]; // w, x, y, z
+  eeTargetPosition: Vec3; // m, the commanded EE target
+  eeTargetQuat: [number, number, number, number];
+  eeForce: Vec3; // N, contact force the world applies to the robot side, world frame
+  gripperForce: number; // N, positive squeezes
+  contactForces: { pair: string; bodies: [string, string]; normal: number }[]; // N, summed per body pair
+}
+
+/** ArmEnv.commandedTarget(action): where an action would send the arm. */
+export interface ArmCommand {
+  eePosition: Vec3;
+  eeQuat: [number, number, number, number];
+  jointTargets: number[] | null; // rad, as commanded (joint mode), else null
 }
 
 /** What a task's control step decides: reward, whether the episode ends, and what to record. */
@@ -203,6 +229,103 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     return this.scene.renderRgb("top", size, size);
   }
 
+  /** The scene's visible geoms (types, sizes, colours), for a person's 3D view; made once. */
+  sceneGeometry(): SceneGeometry {
+    this.assertOpen();
+    this.viewGeometry ??= mujocoSceneGeometry(this.scene.model);
+    return this.viewGeometry;
+  }
+
+  /** Every visible geom's pose now (12 numbers each: position, rotation row-major), in sceneGeometry's order. */
+  scenePoses(): Float32Array {
+    this.assertOpen();
+    this.viewPoses = mujocoScenePoses(this.scene.model, this.scene.data, this.viewPoses);
+    return this.viewPoses;
+  }
+  private viewGeometry: SceneGeometry | undefined;
+  private viewPoses: Float32Array | undefined;
+
+  /**
+   * The robot's state for safety wrappers (env/wrappers/safety-3d.ts finds an env by this method), computed on
+   * demand: joint positions, ranges and servo targets (rad, arm order), the EE pose and its commanded target (m,
+   * quaternion w, x, y, z, world frame), the contact force the world applies to the robot side (N, world), the grip
+   * force (N, positive squeezes), and the summed normal force per body pair between the robot side (arm, fingers,
+   * held bodies) and everything else, robot's body first ("pin|pin_box"). The grasp's own contacts are not in it.
+   */
+  robotState(): ArmRobotState {
+    this.assertOpen();
+    const s = this.scene;
+    const qpos = s.qposView();
+    const range = s.model.jnt_range as Float64Array;
+    const jointLimits = this.arm.joints.map((j): [number, number] => {
+      const id = s.id("joint", j);
+      return [range[2 * id], range[2 * id + 1]];
+    });
+    const eeForce: Vec3 = [0, 0, 0]; // as eeWrench's force, from the same single walk over the contacts
+    const perPair = new Map<string, { pair: string; bodies: [string, string]; normal: number }>();
+    for (const c of s.contacts({ names: false })) {
+      const robot1 = this.robotBodies.has(c.body1);
+      if (robot1 === this.robotBodies.has(c.body2)) continue; // internal (grasp) or not the robot's
+      const sign = robot1 ? -1 : 1; // c.force acts on geom2
+      for (let k = 0; k < 3; k++) eeForce[k] += sign * c.force[k];
+      const bodies: [string, string] = robot1
+        ? [s.name("body", c.body1), s.name("body", c.body2)]
+        : [s.name("body", c.body2), s.name("body", c.body1)];
+      const pair = `${bodies[0]}|${bodies[1]}`;
+      const entry = perPair.get(pair) ?? { pair, bodies, normal: 0 };
+      entry.normal += c.normalForce;
+      perPair.set(pair, entry);
+    }
+    return {
+      jointNames: [...this.arm.joints],
+      jointPositions: this.arm.joints.map((j) => qpos[s.qposAdr(j)]),
+      jointLimits,
+      jointTargets: Array.from(this.qCmd),
+      eePosition: s.sitePos(this.arm.eeSite),
+      eeQuat: matToQuat(s.siteMat(this.arm.eeSite)),
+      eeTargetPosition: [...this.target.pos],
+      eeTargetQuat: matToQuat(this.target.mat),
+      eeForce,
+      gripperForce: -s.actuatorForce()[this.gripperId],
+      contactForces: [...perPair.values()],
+    };
+  }
+
+  /**
+   * What a well-formed `action` would command, without moving anything: the EE target pose it would set (after the
+   * env's own clipping, caps and locked axes), and in joint mode the joint targets exactly as commanded (before the
+   * env clamps them to the joint ranges; null in delta-ee mode).
+   */
+  commandedTarget(action: readonly number[]): ArmCommand {
+    this.assertOpen();
+    const a = this.action;
+    if (a.mode === "delta-ee") {
+      const pos: Vec3 = [...this.target.pos];
+      for (let k = 0; k < 3; k++) {
+        if (a.lock?.[k]) continue;
+        const d = clamp(action[k], -1, 1) * a.translationScale[k];
+        pos[k] += clamp(d, -a.deltaCap[k], a.deltaCap[k]);
+      }
+      return { eePosition: pos, eeQuat: matToQuat(this.target.mat), jointTargets: null };
+    }
+    const range = this.scene.model.jnt_range as Float64Array;
+    const raw = this.arm.joints.map((_, i) => action[i]);
+    const q = this.arm.joints.map((j, i) => {
+      const id = this.scene.id("joint", j);
+      return clamp(raw[i], range[2 * id], range[2 * id + 1]);
+    });
+    const pose = this.ik.forward(q);
+    return { eePosition: [...pose.pos], eeQuat: matToQuat(pose.mat), jointTargets: raw };
+  }
+
+  /** The action that keeps the arm's command where it is (no EE move, or the current joint targets), with the
+   * other elements of `action` (the gripper) kept. */
+  holdAction(action: readonly number[]): number[] {
+    const nArm = this.action.mode === "delta-ee" ? 3 : this.arm.joints.length;
+    const hold = this.action.mode === "delta-ee" ? [0, 0, 0] : Array.from(this.qCmd);
+    return [...hold, ...Array.from(action).slice(nArm)];
+  }
+
   close(): void {
     if (this.closed) return;
     this.closed = true;
@@ -231,7 +354,7 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
   protected eeWrench(): [number, number, number, number, number, number] {
     const ee = this.scene.sitePos(this.arm.eeSite);
     const w: [number, number, number, number, number, number] = [0, 0, 0, 0, 0, 0];
-    for (const c of this.scene.contacts()) {
+    for (const c of this.scene.contacts({ names: false })) {
       const robot1 = this.robotBodies.has(c.body1);
       const robot2 = this.robotBodies.has(c.body2);
       if (robot1 === robot2) continue; // internal (grasp) or not ours

@@ -98,8 +98,25 @@ const ARM_RGBA = [0.75, 0.76, 0.78, 1] as const;
 const JOINT_RGBA = [0.2, 0.2, 0.22, 1] as const;
 const PAD_RGBA = [0.1, 0.1, 0.1, 1] as const;
 
-/** One arm: its body tree, its actuators, the gripper coupling and the contacts it should not compute. */
-export function armMjcf(spec: ArmSpec): {
+/**
+ * Collision bits of a station's arms. The world's objects keep MuJoCo's default contype 1 / conaffinity 1; arm i's
+ * geoms have contype 2 << i and conaffinity 1 plus the other arms' bits, so an arm collides with the world and with
+ * the other arm but not with itself (its own links overlap at the joints).
+ */
+export function armCollisionBits(index: number, armCount: number): { contype: number; conaffinity: number } {
+  let others = 0;
+  for (let i = 0; i < armCount; i++) if (i !== index) others |= 2 << i;
+  return { contype: 2 << index, conaffinity: 1 | others };
+}
+
+/**
+ * One arm: its body tree, its actuators, the gripper coupling and the contacts it should not compute. `collision`
+ * gives its geoms' contype/conaffinity (stationMjcf passes armCollisionBits for the arm's place in the station).
+ */
+export function armMjcf(
+  spec: ArmSpec,
+  collision: { contype: number; conaffinity: number } = armCollisionBits(0, 1),
+): {
   body: string;
   actuators: string[];
   equalities: string[];
@@ -110,8 +127,8 @@ export function armMjcf(spec: ArmSpec): {
   const p = spec.prefix;
   const r = ARM.linkRadius;
   const seven = (spec.joints ?? 6) === 7;
-  // arm geoms collide with the world's objects (contype 1) but not with each other (both arms' links)
-  const geom = (attrs: GeomAttrs) => mjGeom({ contype: 2, conaffinity: 1, ...attrs });
+  // arm geoms collide with the world's objects (contype 1) and the other arm, not with their own arm's links
+  const geom = (attrs: GeomAttrs) => mjGeom({ ...collision, ...attrs });
   const hinge = (name: string, axis: Vec3, range: [number, number]) =>
     joint({ name, type: "hinge", axis, range, damping: ARM.damping, armature: ARM.armature });
 
@@ -247,11 +264,13 @@ export interface StationOptions {
   objects?: string[]; // the task's bodies and geoms, as MJCF
   excludes?: [string, string][]; // more body pairs that never collide
   timestep?: number; // s, default 0.002
+  sensors?: string[]; // MJCF sensors, e.g. contactForceSensor(...)
+  equalities?: string[]; // the task's MJCF equalities (e.g. a strap's breakable links), after the arms' own
 }
 
 /** A whole station: table, arms, cameras top/left/right, light, the task's objects. Returns the MJCF. */
 export function stationMjcf(opts: StationOptions): string {
-  const arms = opts.arms.map(armMjcf);
+  const arms = opts.arms.map((arm, i) => armMjcf(arm, armCollisionBits(i, opts.arms.length)));
   const world = [
     element("light", {
       name: "sun",
@@ -278,7 +297,17 @@ export function stationMjcf(opts: StationOptions): string {
     },
     world,
     actuators: arms.flatMap((a) => a.actuators),
-    equalities: arms.flatMap((a) => a.equalities),
+    equalities: [...arms.flatMap((a) => a.equalities), ...(opts.equalities ?? [])],
     contactExcludes: [...arms.flatMap((a) => a.excludes), ...(opts.excludes ?? [])],
+    sensors: opts.sensors,
   });
+}
+
+/**
+ * A contact sensor for a per-substep force watch (MjScene.contactSensorNormalForce): the contacts between two bodies
+ * ("world" is the world body, so the table), with their forces, resolved by MuJoCo inside the step. `slots` is how
+ * many contacts it reports; past that the reader falls back to walking every contact (exact, slower).
+ */
+export function contactForceSensor(name: string, body1: string, body2: string, slots = 16): string {
+  return element("contact", { name, body1, body2, num: slots, data: "found force", reduce: "none" });
 }

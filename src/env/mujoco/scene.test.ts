@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { before, test } from "node:test";
 import { body, freejoint, geom, mujocoModel, site } from "./mjcf.js";
+import { contactForceSensor } from "./robot.js";
 import { loadMujocoOnce, mujoco } from "./runtime.js";
 import { MjScene } from "./scene.js";
 
@@ -58,6 +59,48 @@ test("contacts carry names and the cube's weight as normal force", () => {
     assert.ok(Math.abs(up - 9.81) < 0.1, `floor carries the 1 kg cube: ${up} N`);
     const total = s.normalForceWhere((b1, b2) => b1 === 0 || b2 === 0);
     assert.ok(Math.abs(total - 9.81) < 0.1);
+  } finally {
+    s.dispose();
+  }
+});
+
+test("a contact sensor reads the same normal force as the contact walk, also past its slots", () => {
+  // the cube rests on the floor on 4 contacts: one sensor has room for them all, one for 2 (so it falls back)
+  const xml = mujocoModel({
+    name: "sensor-test",
+    option: { timestep: 0.002, integrator: "implicitfast" },
+    world: [
+      geom({ name: "floor", type: "plane", size: [1, 1, 0.1] }),
+      body({ name: "cube", pos: [0, 0, 0.2] }, [
+        freejoint("cube_free"),
+        geom({ name: "cube_geom", type: "box", size: [0.05, 0.05, 0.05], mass: 1 }),
+      ]),
+      body({ name: "arm", pos: [0.5, 0, 0.5] }, [
+        '<joint name="swing" type="hinge" axis="0 1 0"/>',
+        geom({ name: "rod", type: "capsule", fromto: [0, 0, 0, 0.2, 0, 0], size: [0.01], mass: 0.1 }),
+      ]),
+    ],
+    sensors: [
+      contactForceSensor("cube_floor", "cube", "world", 8),
+      contactForceSensor("cube_floor_2", "world", "cube", 2),
+      contactForceSensor("rod_floor", "arm", "world", 4),
+      '<jointpos name="swing_pos" joint="swing"/>',
+      '<contact name="wide" body1="cube" data="found force pos" reduce="none" num="2"/>',
+    ],
+  });
+  const s = MjScene.fromXml(xml);
+  try {
+    s.step(500);
+    const cube = s.id("body", "cube");
+    const walk = s.normalForceWhere((b1, b2) => (b1 === cube && b2 === 0) || (b2 === cube && b1 === 0));
+    assert.ok(s.data.ncon >= 4, `${s.data.ncon} contacts`);
+    assert.ok(Math.abs(walk - 9.81) < 0.1, `${walk} N`);
+    assert.equal(s.contactSensorNormalForce("cube_floor"), walk);
+    assert.ok(Math.abs(s.contactSensorNormalForce("cube_floor_2") - walk) < 1e-9);
+    assert.equal(s.contactSensorNormalForce("rod_floor"), 0); // the rod hangs in the air
+    assert.throws(() => s.contactSensorNormalForce("swing_pos"), /not a contact sensor/);
+    assert.throws(() => s.contactSensorNormalForce("wide"), /data="found force"/);
+    assert.throws(() => s.contactSensorNormalForce("nope"), /no sensor named "nope"/);
   } finally {
     s.dispose();
   }

@@ -31,7 +31,7 @@ export interface Contact {
 }
 
 /** The object kinds a name can be looked up for. */
-export type MjObjectKind = "body" | "site" | "joint" | "geom" | "actuator" | "camera";
+export type MjObjectKind = "body" | "site" | "joint" | "geom" | "actuator" | "camera" | "sensor";
 
 /** The renderer's surface (src/env/mujoco/render/index.ts), as far as scenes use it. */
 export interface RenderRequest {
@@ -80,7 +80,19 @@ const OBJ_KIND: Record<MjObjectKind, string> = {
   geom: "mjOBJ_GEOM",
   actuator: "mjOBJ_ACTUATOR",
   camera: "mjOBJ_CAMERA",
+  sensor: "mjOBJ_SENSOR",
 };
+
+/** A contact sensor as contactSensorNormalForce reads it: where its slots are and which contacts it matches. */
+interface ContactSensorInfo {
+  adr: number; // first sensordata index
+  slots: number; // contacts it reports (MuJoCo's `num`)
+  matches(geom1: number, geom2: number): boolean; // the sensor's matching rule, for contacts past its slots
+}
+
+// MuJoCo's contact sensor: data bits (mjtConDataField) and the reduce mode reported here
+const CONTACT_DATA_FOUND_FORCE = 0b11; // data="found force"
+const CONTACT_REDUCE_NONE = 0;
 
 /**
  * A model and its data. Build with `MjScene.fromXml(xml)` after `await loadMujocoOnce()`.
@@ -103,6 +115,7 @@ export class MjScene {
   private readonly jacp: DoubleBuffer;
   private readonly jacr: DoubleBuffer;
   private _renderer: SceneRendererLike | null = null;
+  private readonly contactSensors = new Map<number, ContactSensorInfo>();
 
   private constructor(mj: MainModule, model: MjModel) {
     this.mj = mj;
@@ -274,8 +287,12 @@ export class MjScene {
     this.forward();
   }
 
-  /** The contacts of the last step/forward, with names and forces. Frees MuJoCo's copies as it goes. */
-  contacts(): Contact[] {
+  /**
+   * The contacts of the last step/forward, with names and forces. Frees MuJoCo's copies as it goes.
+   * `{ names: false }` leaves name1/name2 empty: the cheaper reading for every control step (e.g. a wrench).
+   */
+  contacts(opts: { names?: boolean } = {}): Contact[] {
+    const withNames = opts.names ?? true;
     const { mj } = this;
     const m = this.model;
     const d = this.data;
@@ -302,8 +319,8 @@ export class MjScene {
           out.push({
             geom1: c.geom1,
             geom2: c.geom2,
-            name1: this.name("geom", c.geom1),
-            name2: this.name("geom", c.geom2),
+            name1: withNames ? this.name("geom", c.geom1) : "",
+            name2: withNames ? this.name("geom", c.geom2) : "",
             body1: this.geomBody(c.geom1),
             body2: this.geomBody(c.geom2),
             dist: c.dist,
@@ -327,29 +344,25 @@ export class MjScene {
    * every substep (no names, one force per matching contact).
    */
   normalForceWhere(pair: (body1: number, body2: number) => boolean): number {
-    const { mj } = this;
-    const m = this.model;
-    const d = this.data;
-    const n = d.ncon;
-    if (n === 0) return 0;
-    const bodyOf = m.geom_bodyid as Int32Array;
+    const bodyOf = this.model.geom_bodyid as Int32Array;
+    return this.normalForceOfGeoms((g1, g2) => pair(bodyOf[g1], bodyOf[g2]));
+  }
+
+  /**
+   * The summed normal force (N) of the contacts a MuJoCo `contact` sensor matched on the last step or forward: the
+   * per-substep force watch. MuJoCo matches and resolves the contacts inside the step, so this is one read of
+   * sensordata instead of a walk over every contact. The sensor's data must be "found force" with reduce "none"
+   * (robot.ts contactForceSensor writes one); when it found more contacts than it has slots, the sum is taken over
+   * all of the step's contacts with the sensor's own matching rule instead, so the answer is exact either way.
+   */
+  contactSensorNormalForce(sensor: string | number): number {
+    const id = typeof sensor === "number" ? sensor : this.id("sensor", sensor);
+    const info = this.contactSensors.get(id) ?? this.describeContactSensor(id);
+    const data = this.data.sensordata as Float64Array;
+    const found = data[info.adr];
+    if (found > info.slots) return this.normalForceOfGeoms(info.matches);
     let total = 0;
-    const vec = d.contact;
-    try {
-      for (let i = 0; i < n; i++) {
-        const c = vec.get(i);
-        if (!c) continue;
-        try {
-          if (!pair(bodyOf[c.geom1], bodyOf[c.geom2])) continue;
-          mj.mj_contactForce(m, d, i, this.forceBuffer);
-          total += Math.max(0, (this.forceBuffer.GetView() as Float64Array)[0]);
-        } finally {
-          c.delete();
-        }
-      }
-    } finally {
-      vec.delete();
-    }
+    for (let k = 0; k < found; k++) total += Math.max(0, data[info.adr + 4 * k + 1]);
     return total;
   }
 
@@ -407,6 +420,72 @@ export class MjScene {
     this._data = null;
     this._model = null;
     this.ids.clear();
+    this.contactSensors.clear();
+  }
+
+  /** Sum of the normal forces of the contacts whose two geoms `pair` accepts. */
+  private normalForceOfGeoms(pair: (geom1: number, geom2: number) => boolean): number {
+    const { mj } = this;
+    const m = this.model;
+    const d = this.data;
+    if (d.ncon === 0) return 0;
+    let total = 0;
+    const vec = d.contact;
+    try {
+      for (let i = 0; i < d.ncon; i++) {
+        const c = vec.get(i);
+        if (!c) continue;
+        try {
+          if (!pair(c.geom1, c.geom2)) continue;
+          mj.mj_contactForce(m, d, i, this.forceBuffer);
+          total += Math.max(0, (this.forceBuffer.GetView() as Float64Array)[0]);
+        } finally {
+          c.delete();
+        }
+      }
+    } finally {
+      vec.delete();
+    }
+    return total;
+  }
+
+  /** Checks that a sensor is a contact sensor contactSensorNormalForce can read, and keeps its layout. */
+  private describeContactSensor(id: number): ContactSensorInfo {
+    const m = this.model;
+    const name = this.name("sensor", id) || `#${id}`;
+    if (id < 0 || id >= m.nsensor || (m.sensor_type as Int32Array)[id] !== this.mj.mjtSensor.mjSENS_CONTACT.value) {
+      throw new Error(`sensor ${name} is not a contact sensor`);
+    }
+    const [dataspec, reduce, slots] = (m.sensor_intprm as Int32Array).subarray(3 * id, 3 * id + 3);
+    if (dataspec !== CONTACT_DATA_FOUND_FORCE || reduce !== CONTACT_REDUCE_NONE) {
+      throw new Error(`contact sensor ${name} must have data="found force" and reduce="none"`);
+    }
+    const side = (type: number, objId: number, what: string): ((geom: number) => boolean) => {
+      const obj = this.mj.mjtObj;
+      if (type === obj.mjOBJ_UNKNOWN.value) return () => true;
+      if (type === obj.mjOBJ_GEOM.value) return (g) => g === objId;
+      const bodyOf = m.geom_bodyid as Int32Array;
+      if (type === obj.mjOBJ_BODY.value) return (g) => bodyOf[g] === objId;
+      if (type === obj.mjOBJ_XBODY.value) {
+        const parent = m.body_parentid as Int32Array;
+        return (g) => {
+          for (let b = bodyOf[g]; ; b = parent[b]) {
+            if (b === objId) return true;
+            if (b === 0) return false;
+          }
+        };
+      }
+      throw new Error(`contact sensor ${name}: its ${what} side must be a geom, a body or a subtree`);
+    };
+    const a = side((m.sensor_objtype as Int32Array)[id], (m.sensor_objid as Int32Array)[id], "first");
+    const b = side((m.sensor_reftype as Int32Array)[id], (m.sensor_refid as Int32Array)[id], "second");
+    const info: ContactSensorInfo = {
+      adr: (m.sensor_adr as Int32Array)[id],
+      slots,
+      matches: (g1, g2) => (a(g1) && b(g2)) || (a(g2) && b(g1)),
+    };
+    this.contactSensors.set(id, info);
+    return info;
   }
 
   private buffer(n: number): DoubleBuffer {

@@ -1,4 +1,5 @@
 import { type ResourceLimits, Worker } from "node:worker_threads";
+import type { SceneGeometry } from "../../core/env.js";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "../job.js";
 import {
@@ -7,6 +8,7 @@ import {
   type StationFrame,
   type StationHealth,
   type StationStatus,
+  type StationView,
 } from "../station.js";
 import type { FromWorker, ThreadWorkerData, ToWorker, WorkerError } from "./thread-worker.js";
 
@@ -82,8 +84,10 @@ export class ThreadStation implements Station {
   private closed = false;
   private homing: PendingHome | undefined;
   private readonly frameListeners = new Set<(frame: StationFrame) => void>();
-  /** Shared with the thread: [preview size px (0: none), least ms between frames]; see thread-worker.ts. */
-  private readonly preview = new Int32Array(new SharedArrayBuffer(8));
+  private readonly viewListeners = new Set<(view: StationView) => void>();
+  private geometry: SceneGeometry | null = null; // the scene geometry the thread posted last (views come without it)
+  /** Shared with the thread: [preview size px (0: none), least ms between frames, 1: views]; see thread-worker.ts. */
+  private readonly preview = new Int32Array(new SharedArrayBuffer(12));
 
   constructor(
     readonly id: string,
@@ -100,6 +104,16 @@ export class ThreadStation implements Station {
     this.updatePreview();
     return () => {
       this.frameListeners.delete(listener);
+      this.updatePreview();
+    };
+  }
+
+  /** Live 3D views (scene poses) of the trial running, for tasks whose env has a scene view; as onFrame. */
+  onView(listener: (view: StationView) => void): () => void {
+    this.viewListeners.add(listener);
+    this.updatePreview();
+    return () => {
+      this.viewListeners.delete(listener);
       this.updatePreview();
     };
   }
@@ -252,6 +266,7 @@ export class ThreadStation implements Station {
     if (this.worker) return Promise.resolve(this.worker);
     if (this.starting) return this.starting;
     this.starting = new Promise<Worker>((resolve, reject) => {
+      this.geometry = null; // a new thread posts its env's geometry again
       const worker = startWorker(
         { stationId: this.id, preview: this.preview.buffer as SharedArrayBuffer },
         this.options.resourceLimits,
@@ -287,6 +302,7 @@ export class ThreadStation implements Station {
       else this.homing.resolve();
       return;
     }
+    if (message.type === "view" && message.geometry) this.geometry = message.geometry; // even of a trial given up
     const pending = this.pending;
     if (message.type === "ready" || !pending || pending.id !== message.id) return; // a reply to a trial given up on
     if (message.type === "frame") {
@@ -295,6 +311,19 @@ export class ThreadStation implements Station {
       for (const listener of this.frameListeners) {
         try {
           listener(frame);
+        } catch {
+          // a viewer's failure must not stop the station
+        }
+      }
+      return;
+    }
+    if (message.type === "view") {
+      if (!this.geometry) return;
+      const { runId, index } = pending.job;
+      const view: StationView = { geometry: this.geometry, poses: message.poses, runId, index, step: message.step };
+      for (const listener of this.viewListeners) {
+        try {
+          listener(view);
         } catch {
           // a viewer's failure must not stop the station
         }
@@ -320,6 +349,7 @@ export class ThreadStation implements Station {
     const on = this.frameListeners.size > 0;
     Atomics.store(this.preview, 1, Math.max(0, Math.round(everyMs)));
     Atomics.store(this.preview, 0, on ? Math.max(1, Math.round(size)) : 0);
+    Atomics.store(this.preview, 2, this.viewListeners.size > 0 ? 1 : 0);
   }
 
   private fail(err: Error): void {

@@ -6,15 +6,18 @@
  * Messages in:  { type: "run", id, job } | { type: "home", id } | { type: "close" }
  * Messages out: { type: "ready" } once loaded, then per job { type: "done", id, output, video, timing } or
  *               { type: "failed", id, error }; timing is when this thread began and ended the job (epoch ms).
- *               While a job runs, { type: "frame", id, step, width, height, rgb } live previews, when asked for.
+ *               While a job runs, { type: "frame", id, step, width, height, rgb } live previews, when asked for,
+ *               and { type: "view", id, step, geometry | null, poses } 3D views of an env with a scene view
+ *               (env/scene-view.ts): its geometry once per env (null after), poses with each frame.
  *               Per home request { type: "homed", id, error: WorkerError | null, note }.
  *
- * Live previews are asked for through a SharedArrayBuffer (workerData.preview, two Int32s: frame size in px, 0 for
- * none, and the least milliseconds between frames), so that the main thread can turn them on and off mid-trial,
+ * Live previews are asked for through a SharedArrayBuffer (workerData.preview, three Int32s: frame size in px, 0 for
+ * none, the least milliseconds between frames, and 1 when 3D views are wanted), so that the main thread can turn them on and off mid-trial,
  * while this thread's steps never yield to its event loop. Nothing is rendered while the size is 0.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import type { Env } from "../../core/env.js";
+import type { Env, SceneGeometry } from "../../core/env.js";
+import { hasSceneView } from "../../env/scene-view.js";
 import { TrialExecutor, type TrialWatch } from "../execute.js";
 import type { TrialJob, TrialOutput } from "../job.js";
 
@@ -38,12 +41,13 @@ export type FromWorker =
     }
   | { type: "failed"; id: number; error: WorkerError; timing: { startMs: number; endMs: number } }
   | { type: "frame"; id: number; step: number; width: number; height: number; rgb: Uint8Array }
+  | { type: "view"; id: number; step: number; geometry: SceneGeometry | null; poses: Float32Array }
   | { type: "homed"; id: number; error: WorkerError | null; note: string | null };
 
 /** workerData of a thread station. */
 export interface ThreadWorkerData {
   stationId: string;
-  preview: SharedArrayBuffer; // Int32Array [size px (0: no previews), least ms between frames]
+  preview: SharedArrayBuffer; // Int32Array [size px (0: no frames), least ms between frames, 1: 3D views wanted]
 }
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between threads. */
@@ -53,24 +57,37 @@ const port = parentPort;
 if (!port) throw new Error("thread-worker.ts is the body of a worker thread; start it with ThreadStation");
 const data = workerData as Partial<ThreadWorkerData> | null;
 const stationId = data?.stationId ?? "thread";
-const preview = new Int32Array(data?.preview ?? new SharedArrayBuffer(8));
+const preview = new Int32Array(data?.preview ?? new SharedArrayBuffer(12));
 const executor = new TrialExecutor(stationId, "rgb24");
 
 /**
  * Renders and posts preview frames when they are asked for: during a trial after a step (not the reset: the scene
  * before the robot moved says little) once the last frame is old enough, and always the episode's final frame (its
  * outcome; a fast simulated trial may end before the next frame is due). About 0.1 ms a frame at 128 px.
+ * An env with a scene view posts its poses at the same moments (its geometry first, once per env).
  */
 let lastPreviewMs = Number.NEGATIVE_INFINITY; // over trials: a trial's first step is not due just for being first
+let geometryPostedFor: Env<unknown, unknown> | undefined; // the env whose geometry the main thread has
 function previewWatch(id: number): TrialWatch {
   const post = (env: Env<unknown, unknown>, step: number) => {
     const size = Atomics.load(preview, 0);
-    if (size <= 0 || !env.render) return;
+    const frame = size > 0 && env.render !== undefined;
+    const view = Atomics.load(preview, 2) > 0 && hasSceneView(env);
+    if (!frame && !view) return;
     lastPreviewMs = performance.now();
-    // a copy the env cannot still hold, so that transferring it moves only its bytes
-    const rgb = env.render(size).slice();
-    const message: FromWorker = { type: "frame", id, step, width: size, height: size, rgb };
-    port?.postMessage(message, [rgb.buffer as ArrayBuffer]);
+    if (frame && env.render) {
+      // a copy the env cannot still hold, so that transferring it moves only its bytes
+      const rgb = env.render(size).slice();
+      const message: FromWorker = { type: "frame", id, step, width: size, height: size, rgb };
+      port?.postMessage(message, [rgb.buffer as ArrayBuffer]);
+    }
+    if (view && hasSceneView(env)) {
+      const geometry = geometryPostedFor === env ? null : env.sceneGeometry();
+      geometryPostedFor = env;
+      const poses = env.scenePoses().slice();
+      const message: FromWorker = { type: "view", id, step, geometry, poses };
+      port?.postMessage(message, [poses.buffer as ArrayBuffer]);
+    }
   };
   return {
     onStep(env: Env<unknown, unknown>, step: number) {

@@ -4,7 +4,7 @@
  * minutes from the run index, and, only when the server runs with `--allow-control`, a route that asks a live fleet
  * to pause, resume or home one of its stations (a request file, answered by the fleet with a `.done.json`).
  *
- *   GET  /api/fleet?windowMin=15                     fleets, stations (with frame URLs), timeline
+ *   GET  /api/fleet?windowMin=15                     fleets, stations (with frame and 3D view URLs), timeline
  *   POST /api/fleet/stations/:id/control             { action: "pause" | "resume" | "home" }  (allowControl only)
  */
 import { randomBytes } from "node:crypto";
@@ -54,11 +54,13 @@ export interface ApiFleet {
 }
 
 /** A station as the page sees it: its latest state from the most recently updated fleet file that has it. */
-export type ApiStation = Omit<LiveStation, "frame"> & {
+export type ApiStation = Omit<LiveStation, "frame" | "view"> & {
   fleetId: string;
   label: string | null;
   live: boolean;
   frame: { url: string; atMs: number; runId: string; index: number; step: number } | null;
+  /** Its live 3D view: the poses file and the geometry file (rollout/live-views.ts); null without one. */
+  view: { url: string; geometryUrl: string; atMs: number } | null;
 };
 
 export interface ApiInterval {
@@ -143,7 +145,14 @@ function apiStation(s: LiveStation, f: ReadFleet): ApiStation {
         step: s.frame.step,
       }
     : null;
-  const base = { ...s, fleetId: f.fleet.fleetId, label: f.fleet.label, frame };
+  const view = s.view
+    ? {
+        url: `${fileUrl(s.view.file)}?v=${s.view.atMs}`,
+        geometryUrl: `${fileUrl(s.view.geometryFile)}?v=${s.view.geometryId}`,
+        atMs: s.view.atMs,
+      }
+    : null;
+  const base = { ...s, fleetId: f.fleet.fleetId, label: f.fleet.label, frame, view };
   if (f.live) return { ...base, live: true };
   return { ...base, live: false, health: "offline", current: null, detail: f.ended };
 }

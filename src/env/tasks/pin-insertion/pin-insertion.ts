@@ -33,7 +33,7 @@ import {
   proprioSpace,
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
-import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
+import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import { BOX_TOP, PIN, PIN_BOX, pinBoxMjcf, pinMjcf } from "./pin-box.js";
 
@@ -111,6 +111,9 @@ export const PIN_SPECS: Readonly<Record<PinTaskId, TaskSpec>> = Object.freeze({
   "pin-insertion-expert": makeSpec("pin-insertion-expert"),
 });
 
+const PIN_BOX_SENSOR = "pin_box_contact";
+const PIN_TABLE_SENSOR = "pin_table_contact";
+
 /** The station's MJCF for a clearance: two arms, the pin box, the pin. */
 export function pinStationXml(clearance: number): string {
   return stationMjcf({
@@ -120,6 +123,11 @@ export function pinStationXml(clearance: number): string {
       { prefix: "left", base: [0, 0.2, 0] },
     ],
     objects: [pinBoxMjcf(2 * PIN.radius + clearance), pinMjcf([PIN_BOX.target[0], PIN_BOX.target[1], 0.2])],
+    // the force watch: the pin's contacts with the box and with the table (the world body)
+    sensors: [
+      contactForceSensor(PIN_BOX_SENSOR, "pin", "pin_box"),
+      contactForceSensor(PIN_TABLE_SENSOR, "pin", "world"),
+    ],
   });
 }
 
@@ -140,8 +148,8 @@ export interface PinState {
 export class PinInsertion extends ArmEnv {
   readonly clearance: number;
   private readonly initial: Float64Array;
-  private readonly pinBody: number;
-  private readonly boxBody: number;
+  private readonly boxSensor: number;
+  private readonly tableSensor: number;
   private readonly pinQposAdr: number;
   private maxForce = 0;
   private outOfRange: string | null = null;
@@ -159,8 +167,8 @@ export class PinInsertion extends ArmEnv {
       heldBodies: ["pin"],
     });
     this.clearance = variant.clearance;
-    this.pinBody = this.scene.id("body", "pin");
-    this.boxBody = this.scene.id("body", "pin_box");
+    this.boxSensor = this.scene.id("sensor", PIN_BOX_SENSOR);
+    this.tableSensor = this.scene.id("sensor", PIN_TABLE_SENSOR);
     this.pinQposAdr = this.scene.qposAdr("pin_free");
     this.initial = this.scene.saveState();
   }
@@ -213,11 +221,9 @@ export class PinInsertion extends ArmEnv {
   }
 
   protected override onSubstep(): void {
-    const pin = this.pinBody;
-    const box = this.boxBody;
-    const force = this.scene.normalForceWhere(
-      (b1, b2) => (b1 === pin && (b2 === box || b2 === 0)) || (b2 === pin && (b1 === box || b1 === 0)),
-    );
+    // total normal force of the pin's contacts with the box and the table, from the scene's contact sensors
+    const s = this.scene;
+    const force = s.contactSensorNormalForce(this.boxSensor) + s.contactSensorNormalForce(this.tableSensor);
     if (force > this.maxForce) this.maxForce = force;
   }
 

@@ -10,6 +10,7 @@
  * "Xs ago" and the running bars current. A slow refetch also runs without events, since a fleet that dies writes
  * nothing.
  */
+import { threeViewer } from "../fleet-3d.js";
 import { duration, getJson, html, outcomeBadge, pct, render, seg, throttle } from "../lib.js";
 import { subscribe } from "../stream.js";
 
@@ -30,7 +31,8 @@ const FRAME_PX = 256;
  *   id: string, kind: string, health: string, paused: boolean, detail: string | null,
  *   current: { runId: string, index: number, seed: number, attempt: number, startedAtMs: number } | null,
  *   last: { runId: string, index: number, success: boolean, outcome: string, endMs: number } | null,
- *   frame: Frame | null, busyMs: number, mru: number, fleetId: string, label: string | null, live: boolean
+ *   frame: Frame | null, busyMs: number, mru: number, fleetId: string, label: string | null, live: boolean,
+ *   view?: { url: string, geometryUrl: string, atMs: number } | null
  * }} Station
  * @typedef {{ startMs: number, endMs: number, runId: string, index: number, success: boolean, counted: boolean, open: boolean }} Interval
  * @typedef {{
@@ -92,7 +94,7 @@ export const cameraFrameViewer = {
 };
 
 /** @type {{ name: string, mount: (el: HTMLElement, s: Station) => { update: (s: Station) => void, tick?: (now: number) => void, destroy: () => void } }[]} */
-const VIEWERS = [cameraFrameViewer];
+const VIEWERS = [cameraFrameViewer, threeViewer];
 
 /** What each control does, as the confirmation says it. */
 const ACTIONS = Object.freeze({
