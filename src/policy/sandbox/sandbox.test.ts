@@ -262,7 +262,11 @@ test("10,000 acts leave no references behind and do not grow the heap", async ()
     const rssBefore = process.memoryUsage().rss;
     for (let i = 0; i < 10_000; i++) await policy.act(OBS);
     const afterStats = policy.stats();
-    assert.equal(afterStats.references, before.references);
+    // none left behind; one released late (a handle freed by the isolate's own GC after the first count) is fine
+    assert.ok(
+      afterStats.references <= before.references,
+      `references grew from ${before.references} to ${afterStats.references}`,
+    );
     const heapGrowth = afterStats.usedHeapBytes - before.usedHeapBytes;
     assert.ok(heapGrowth < 4 * 2 ** 20, `sandbox heap grew by ${heapGrowth} bytes`);
     const rssGrowth = process.memoryUsage().rss - rssBefore;
