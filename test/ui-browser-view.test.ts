@@ -124,6 +124,16 @@ async function pixels(p: Page): Promise<{ share: number; sum: number }> {
 }
 
 test("a station with a 3D view shows its scene on a WebGL canvas, moved in place by new poses", { skip }, async () => {
+  // browsers keep only a few WebGL contexts: updates must reuse the station's one (and any probe be given back)
+  await page.addInitScript(`(() => {
+    window.__webglContexts = 0;
+    const getContext = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (type, ...rest) {
+      const ctx = getContext.call(this, type, ...rest);
+      if (ctx && String(type).startsWith("webgl") && !this.__counted) { this.__counted = true; window.__webglContexts++; }
+      return ctx;
+    };
+  })()`);
   await page.goto(`${server.url}#/fleet`);
   await page.waitForSelector(CANVAS, { timeout: 15_000 });
   const card = page.locator(`article.fleet-card[data-station="${STATION}"]`);
@@ -155,6 +165,16 @@ test("a station with a 3D view shows its scene on a WebGL canvas, moved in place
   assert.equal(await page.evaluate(`document.querySelector('${CANVAS}').dataset.mark`), "1", "the same canvas");
   const moved = await pixels(page);
   assert.notEqual(moved.sum, first.sum, "the arm moved on screen");
+  for (const step of [30, 40]) {
+    await publish(step, step / 100);
+    await page.waitForFunction(
+      `document.querySelector('article.fleet-card[data-station="${STATION}"] .fleet-3d figcaption').textContent.includes("step ${step}")`,
+      null,
+      { timeout: 10_000 },
+    );
+  }
+  const contexts = (await page.evaluate("window.__webglContexts")) as number;
+  assert.ok(contexts <= 2, `${contexts} WebGL contexts made for one station's view and a probe`);
 
   await card.locator('button[data-mode="camera"]').click();
   assert.equal(await card.locator(".fleet-frame img").isVisible(), true, "the camera frame on request");

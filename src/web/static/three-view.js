@@ -20,14 +20,25 @@ const VIEW = Object.freeze({
   frameBelowM: 0.35, // the first view frames the geoms smaller than this (robots, objects), not tables and floors
 });
 
-/** Whether this browser can make a WebGL context (headless browsers without a GPU may not). */
+/** @type {boolean | undefined} */
+let webgl;
+
+/**
+ * Whether this browser can make a WebGL context (headless browsers without a GPU may not). Probed once per page, and
+ * the probe's context is given back at once: browsers keep only a few, and a probe per refresh would push the
+ * stations' own views out.
+ */
 export function webglAvailable() {
+  if (webgl !== undefined) return webgl;
   try {
     const canvas = document.createElement("canvas");
-    return Boolean(canvas.getContext("webgl2") ?? canvas.getContext("webgl"));
+    const gl = canvas.getContext("webgl2") ?? canvas.getContext("webgl");
+    gl?.getExtension("WEBGL_lose_context")?.loseContext();
+    webgl = Boolean(gl);
   } catch {
-    return false;
+    webgl = false;
   }
+  return webgl;
 }
 
 /**
