@@ -336,9 +336,11 @@ interface Session {
 /** One session of a run on a fresh fleet: from its seeds to its final status in the store. */
 async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> {
   const { runId, options } = s;
+  // the session's wall clock starts here, stations' start-up included, for the fleet and for a later resume alike
+  const sessionStartMs = performance.timeOrigin + performance.now();
   fs.appendFileSync(
     path.join(s.runDir, SESSIONS_FILE),
-    `${JSON.stringify({ startedAt: new Date().toISOString(), pid: process.pid, stations: stationCount(s.stations), resumed: s.firstIndex > 0 || s.spent.trials > 0 })}\n`,
+    `${JSON.stringify({ startedAt: new Date(sessionStartMs).toISOString(), pid: process.pid, stations: stationCount(s.stations), resumed: s.firstIndex > 0 || s.spent.trials > 0 })}\n`,
   );
   const job: JobTemplate = {
     task: s.task,
@@ -378,6 +380,7 @@ async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> 
       stationSeconds: budget?.stationSeconds ?? undefined,
     },
     spent: s.spent,
+    sessionStartMs,
     signal: s.hooks.signal,
     stopWhen: (output: TrialOutput) => {
       returned++;

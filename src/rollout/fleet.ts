@@ -72,6 +72,11 @@ export interface RunSpec {
   budget?: RunBudget;
   /** What earlier sessions of this run used (resume); the budget continues from there. */
   spent?: { trials: number; wallClockMs: number; stationMs: number };
+  /**
+   * When this session of the run began (epoch ms), if before its submission (its stations starting, say): its
+   * wall-clock time counts from then, as a later resume counts it from the session's record.
+   */
+  sessionStartMs?: number;
   maxAttempts?: number;
   /** Looked at as each trial returns, before anything else is dispatched: a reason stops the run (no new trials). */
   stopWhen?: (output: TrialOutput) => string | null;
@@ -312,8 +317,9 @@ export class Fleet {
   submit(spec: RunSpec): Promise<RunOutcome> {
     if (this.closed) throw new Error("the fleet is closed");
     const outcome = new Promise<RunOutcome>((resolve) => {
-      const startedMs = nowMs();
-      this.firstMs ??= startedMs;
+      const submittedMs = nowMs();
+      const startedMs = Math.min(submittedMs, spec.sessionStartMs ?? submittedMs);
+      this.firstMs ??= submittedMs;
       const run: RunState = {
         spec,
         seq: this.seq++,
@@ -333,10 +339,10 @@ export class Fleet {
         resolve,
       };
       this.runs.add(run);
-      this.emit({ type: "submit", runId: spec.runId, seeds: spec.seeds.length, atMs: startedMs });
+      this.emit({ type: "submit", runId: spec.runId, seeds: spec.seeds.length, atMs: submittedMs });
       const wallS = spec.budget?.wallClockS;
       if (wallS !== undefined) {
-        const leftMs = wallS * 1000 - (spec.spent?.wallClockMs ?? 0);
+        const leftMs = wallS * 1000 - (spec.spent?.wallClockMs ?? 0) - (submittedMs - startedMs);
         run.wallTimer = setTimeout(() => {
           this.budgetCheck(run);
           this.pump();
