@@ -8,7 +8,15 @@ test("listTasks names every task with its version and spaces", () => {
   const tasks = listTasks();
   assert.deepEqual(
     tasks.map((t) => `${t.id}@${t.version}`),
-    ["gpu-insertion@1", "pin-insertion@1", "pin-insertion-easy@1", "pin-insertion-expert@1", "pusht@1", "pusht-arm@1"],
+    [
+      "gpu-insertion@1",
+      "pin-insertion@1",
+      "pin-insertion-easy@1",
+      "pin-insertion-expert@1",
+      "pusht@1",
+      "pusht-arm@1",
+      "zip-tie-cut@1",
+    ],
   );
   const pusht = tasks.find((t) => t.id === "pusht");
   assert.deepEqual(pusht?.actionSpace.kind, "box");

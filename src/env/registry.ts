@@ -10,6 +10,7 @@ import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint } from "./tasks/gpu-insertio
 import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
 import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint } from "./tasks/pusht-arm/pusht-arm.js";
+import { CUT_SPEC, cutEvalFingerprint, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
 
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
 export interface MakeEnvOptions {
@@ -101,6 +102,25 @@ const TASKS: Record<string, TaskEntry> = {
         throw new InvalidInputError(`task "gpu-insertion" has no observation type "${obsType}"; choose one of state`);
       }
       return GPU_SPEC;
+    },
+    mujoco: true,
+  },
+  "zip-tie-cut": {
+    spec: CUT_SPEC,
+    make: (options) => {
+      if (options.obsType !== undefined && options.obsType !== "state") {
+        throw new InvalidInputError(
+          `task "zip-tie-cut" has no observation type "${options.obsType}"; choose one of state`,
+        );
+      }
+      return new ZipTieCut() as Env;
+    },
+    fingerprint: cutEvalFingerprint,
+    specFor: (obsType) => {
+      if (obsType !== undefined && obsType !== "state") {
+        throw new InvalidInputError(`task "zip-tie-cut" has no observation type "${obsType}"; choose one of state`);
+      }
+      return CUT_SPEC;
     },
     mujoco: true,
   },

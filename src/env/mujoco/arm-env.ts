@@ -174,6 +174,8 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
 
   /** Puts the scene in the episode's initial state, from the seed only; it must call holdArm(). */
   protected abstract resetScene(seed: number): void;
+  /** Called before every physics substep, after the action's controls are written (e.g. to rate-limit a servo). */
+  protected beforeSubstep(): void {}
   /** Called after every physics substep (e.g. to watch contact forces). */
   protected onSubstep(): void {}
   /** Judges a control step that just ended. */
@@ -197,6 +199,7 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     if (!this.started) throw new InvalidInputError(`${this.spec.id} step() called before reset({ seed })`);
     this.applyAction(action);
     for (let i = 0; i < this.substeps; i++) {
+      this.beforeSubstep();
       this.scene.step(1);
       this.onSubstep();
     }

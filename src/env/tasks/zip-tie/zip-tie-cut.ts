@@ -1,0 +1,465 @@
+/**
+ * Zip-tie cutting v1 (state reset): close a grasped cutter on a zip tie's hanging strap and cut it close to the
+ * head, with the right arm of a simulated bimanual MuJoCo station (paper §3.5: "grabs and closes scissors to cut
+ * the tail of a zip tie").
+ * Id          zip-tie-cut.
+ * Scene       the head (an 8 mm block) hangs from a post's bracket with its underside at x 0.4, y −0.2, z 0.2 m; the
+ *             strap (16 capsules of 6 mm, 3 mm thick, strap.ts) hangs from it. The cutter is the right gripper's
+ *             own jaws (the fingers' pads are the blades, 16 mm tall, 24 mm long): the gripper's opening is the blade
+ *             gap. The tool axis points along +x, the blades close along y. Blades welded to the fingers as a held
+ *             tool were tried first: the welds let 3 g blades flap by 10° under contact, too loose for a cutter.
+ * Observation 31 numbers: the right arm's proprioception (21, mujoco/arm-env.ts: 6 joint angles rad, EE position m,
+ *             EE quaternion, gripper width m (= blade gap), grip force N, EE contact wrench N / N·m), then the head's
+ *             underside x, y, z m, the cutting point (between the blades' centres, the EE) x, y, z m, the strap's tip
+ *             x, y, z m, and the cut's distance from the head m (−1 while uncut).
+ * Action      [dx, dy, dz, grip]: the cutting point moves [-1, 1] × 1 mm per step (capped at 1 mm), orientation
+ *             held; grip in [-1, 1] (+1 closes the blades with the gripper's 15 N force limit, −1 opens them); the
+ *             jaws' servo target moves at most 50 mm/s (a cutter closes slowly; faster jaws tunnel through the strap);
+ *             the jaws stop where the blades meet (gap 0).
+ * Control     20 Hz (25 physics steps of 2 ms); 10 s timeout = 200 steps.
+ * Cut         checked every physics step: when each blade presses on the strap with at least 2 N and the
+ *             blade gap is under the strap's thickness + 0.5 mm, the joint nearest the blades' centre is cut (its
+ *             connect and bending weld are switched off), and the tail below it falls away. The episode ends 10
+ *             steps (0.5 s) after a cut.
+ * Success     (ground truth from the simulator) the strap severed (the cut joint's equalities off AND its two ends
+ *             more than 5 mm apart) at a joint within 5-25 mm of the head (joints 1-4 of 6 mm segments; the 8 mm
+ *             upper half of the blades keeps them from cutting above joint 2 without touching the head), AND no
+ *             blade contact with the head, post or table above 10 N during the episode, AND the cutting point never
+ *             left the out-of-range box (x, y ±30 mm, z −40..+30 mm around its start). Failures: "not cut",
+ *             "cut too far from the head", "too much force", "out-of-range".
+ * Reset       "state" (the simulator shortcut): the hardest phase, the cutter grasped and the strap between the open
+ *             blades. From the seed only: the cutting point 20-40 mm below the head, x −2..+2 mm and y ±3 mm around
+ *             the strap, the blades open 10-14 mm; the strap settles 0.3 s.
+ * History     v1: first version.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { TaskSpec, Verification } from "../../../core/env.js";
+import { canonicalJson, sha256 } from "../../../core/hash.js";
+import { RandomState } from "../../../core/rng.js";
+import type { BoxSpace } from "../../../core/space.js";
+import {
+  type ArmActionConfig,
+  ArmEnv,
+  armActionSpace,
+  proprioNames,
+  type TaskStepOutcome,
+} from "../../mujoco/arm-env.js";
+import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
+import type { Vec3 } from "../../mujoco/scene.js";
+import { EqSwitch } from "./eq-switch.js";
+import {
+  HEAD,
+  headMjcf,
+  jointBend,
+  jointConnect,
+  STRAP,
+  segName,
+  strapBodies,
+  strapEqualities,
+  strapExcludes,
+} from "./strap.js";
+
+/** Every evaluation constant of the task. */
+export const CUT_TASK = Object.freeze({
+  controlHz: 20, // policy steps per second (25 substeps of 2 ms)
+  timeoutS: 10, // episode timeout
+  translationScale: [0.001, 0.001, 0.001] as Vec3, // m per unit action
+  deltaCap: [0.001, 0.001, 0.001] as Vec3, // m per step
+  outOfRange: { low: [-0.03, -0.03, -0.04], high: [0.03, 0.03, 0.03] }, // m, cutting point relative to its start
+  startBelowHead: [0.02, 0.04] as [number, number], // m, the cutting point's start below the head (seeded)
+  jitter: { xLow: -0.002, xHigh: 0.002, y: 0.003 }, // m, start of the cutting point around the strap's axis
+  startGap: [0.01, 0.014] as [number, number], // m, the open blades' gap at the start (seeded)
+  settleSteps: 150, // physics steps of settling after the reset (0.3 s)
+  cutForce: 2, // N, each blade's normal force on the strap needed to cut (closed on the strap each blade presses 3-4 N)
+  cutGapMargin: 0.0005, // m, the blade gap must be under the strap's thickness plus this
+  window: [0.005, 0.025] as [number, number], // m, a cut counts when its joint is this far from the head
+  severedGap: 0.005, // m, the cut joint's two ends this far apart = severed
+  forceLimit: 10, // N, largest total normal force of the blades on the head, post or table (the world body)
+  stepsAfterCut: 10, // control steps the episode runs on after a cut (the tail falls)
+  jawStopSolref: [0.004, 1] as [number, number], // the jaws' stop at gap 0: as stiff as dt 2 ms allows
+  jawSpeed: 0.05, // m/s, how fast each jaw's servo target moves (a real cutter closes slowly; faster jaws tunnel)
+});
+
+const ARM = armNames("right");
+const LEFT = armNames("left");
+// EE orientation: tool axis (hand z) along +x, the hand's x down, so the blades close along world y
+const FORWARD = [0, 0, 1, 0, 1, 0, -1, 0, 0];
+const Q_SEED = [0, 0.05, 2.26, -0.74, 0, 0]; // a posture near the start, for IK to start from
+const BLADES = ARM.fingerBodies;
+const ACTION: ArmActionConfig = {
+  mode: "delta-ee",
+  translationScale: CUT_TASK.translationScale,
+  deltaCap: CUT_TASK.deltaCap,
+  gripper: "action",
+};
+
+export const CUT_TASK_ID = "zip-tie-cut";
+
+const EXTRA_NAMES = [
+  "head x m",
+  "head y m",
+  "head z m",
+  "cut point x m",
+  "cut point y m",
+  "cut point z m",
+  "strap tip x m",
+  "strap tip y m",
+  "strap tip z m",
+  "cut distance from head m (−1 uncut)",
+];
+const OBSERVATION_SPACE: BoxSpace = {
+  kind: "box",
+  shape: [proprioNames(ARM).length + EXTRA_NAMES.length],
+  low: -1000,
+  high: 1000,
+  dtype: "float64",
+  names: [...proprioNames(ARM), ...EXTRA_NAMES],
+};
+
+export const CUT_SPEC: TaskSpec = deepFreeze({
+  id: CUT_TASK_ID,
+  version: 1,
+  description:
+    "Cut a hanging zip-tie strap close to its head with the jaws (the blades) of the right arm's gripper on a " +
+    "simulated bimanual MuJoCo station. Starts with the strap between the open blades (the hardest phase). " +
+    "Success: the strap severed 5-25 mm from the head, no blade force above the limit on the head, post or table.",
+  observationSpace: OBSERVATION_SPACE,
+  actionSpace: armActionSpace(ARM, ACTION),
+  maxSteps: CUT_TASK.timeoutS * CUT_TASK.controlHz,
+  controlHz: CUT_TASK.controlHz,
+  evaluation: {
+    reference: "ENPIRE zip-tie cutting (paper §3, §3.5); strap as a jointed chain (task-references.md §3)",
+    strap: { ...STRAP, bendSolref: [...STRAP.bendSolref] },
+    head: { anchor: [...HEAD.anchor], half: [...HEAD.half] },
+    blades: { halfSize: [...GRIPPER.padHalf], friction: GRIPPER.padFriction },
+    ...structuredClone({ ...CUT_TASK }),
+    physics: { engine: "MuJoCo (WebAssembly) 3.14.0", timestep: 0.002, integrator: "implicitfast", cone: "pyramidal" },
+    gripper: { forceLimit: GRIPPER.forceLimit },
+    reset: "state: cutting point below the head and open gap from RandomState(seed), settle",
+  },
+});
+
+const BLADE_WORLD_SENSORS = ["blade_a_world", "blade_b_world"] as const;
+
+/** The station's MJCF: two arms, the post with the head, the strap, the blades. */
+export function cutStationXml(): string {
+  return stationMjcf({
+    name: CUT_TASK_ID,
+    arms: [
+      { prefix: "right", base: [0, -0.2, 0] },
+      { prefix: "left", base: [0, 0.2, 0] },
+    ],
+    objects: [...headMjcf(), ...strapBodies()],
+    equalities: strapEqualities(),
+    excludes: strapExcludes(),
+    sensors: BLADE_WORLD_SENSORS.map((s, i) => contactForceSensor(s, BLADES[i], "world")),
+  });
+}
+
+/** What the verdict reads. */
+export interface CutState {
+  cutJoint: number; // the joint that was cut (−1: none); joint k joins segment k to segment k − 1 (0: the head)
+  cutDistance: number; // m from the head's underside along the strap, −1 while uncut
+  separation: number; // m between the cut joint's two ends (0 while uncut)
+}
+
+/**
+ * The zip-tie cutting environment. Needs MuJoCo loaded on this thread (registry prepareTask).
+ * @example
+ * await loadMujocoOnce();
+ * const env = new ZipTieCut();
+ * env.reset({ seed: 0 });
+ * env.step([0, 0, 1, 1]); // raise the blades 1 mm and close them
+ */
+export class ZipTieCut extends ArmEnv {
+  private readonly initial: Float64Array;
+  private readonly eq: EqSwitch;
+  private readonly connectIds: number[];
+  private readonly bendIds: number[];
+  private readonly segBodies: number[];
+  private readonly bladeBodies: number[];
+  private readonly sensorIds: number[];
+  private cutJoint = -1;
+  private stepsSinceCut = 0;
+  private maxForce = 0;
+  private outOfRange: string | null = null;
+  private startCut: Vec3 = [0, 0, 0];
+  private jawTarget = 0;
+  private readonly gripperActuator: number;
+
+  constructor() {
+    super({ spec: CUT_SPEC, xml: cutStationXml(), arm: ARM, action: ACTION });
+    const s = this.scene;
+    this.eq = new EqSwitch(s);
+    try {
+      this.connectIds = Array.from({ length: STRAP.segments }, (_, k) => this.eq.id(jointConnect(k)));
+      this.bendIds = Array.from({ length: STRAP.segments }, (_, k) => this.eq.id(jointBend(k)));
+      this.segBodies = Array.from({ length: STRAP.segments }, (_, k) => s.id("body", segName(k)));
+      this.bladeBodies = BLADES.map((b) => s.id("body", b));
+      this.sensorIds = BLADE_WORLD_SENSORS.map((n) => s.id("sensor", n));
+      this.gripperActuator = s.id("actuator", ARM.gripperActuator);
+      // the jaws stop where the blades meet (gap 0), as a cutter's do; the station's gripper lets its fingers
+      // travel 12 mm past each other
+      const range = s.model.jnt_range as Float64Array;
+      const solref = s.model.jnt_solref as Float64Array;
+      for (const j of ARM.fingerJoints) {
+        range[2 * s.id("joint", j)] = 0;
+        solref.set(CUT_TASK.jawStopSolref, 2 * s.id("joint", j));
+      }
+    } catch (err) {
+      this.eq.dispose();
+      this.scene.dispose();
+      throw err;
+    }
+    this.initial = s.saveState();
+  }
+
+  /** The point between the two blades' centres (the EE site), m. */
+  cutPoint(): Vec3 {
+    return this.scene.sitePos(ARM.eeSite);
+  }
+
+  /** Whether each strap joint's link (connect) is active now, read from the simulator's state. */
+  linksActive(): boolean[] {
+    const flags = this.eq.read();
+    return this.connectIds.map((id) => flags[id]);
+  }
+
+  /** The cut as the simulator has it now. */
+  cutState(): CutState {
+    const links = this.linksActive();
+    const k = links.indexOf(false);
+    if (k < 0) return { cutJoint: -1, cutDistance: -1, separation: 0 };
+    const upper = k === 0 ? [...HEAD.anchor] : this.segmentEnd(k - 1);
+    const lower = this.scene.bodyPos(this.segBodies[k]);
+    const separation = Math.hypot(upper[0] - lower[0], upper[1] - lower[1], upper[2] - lower[2]);
+    return { cutJoint: k, cutDistance: k * STRAP.segmentLength, separation };
+  }
+
+  /**
+   * The simulator's exact state now (MjScene's integration state: it holds every equality's active flag, so a cut
+   * is part of it), for restoreState.
+   */
+  saveState(): Float64Array {
+    return this.scene.saveState();
+  }
+
+  /** Puts back a state from saveState, cut included; the episode's force and range records are kept. */
+  restoreState(state: Float64Array): void {
+    this.scene.restoreState(state);
+    this.cutJoint = this.cutState().cutJoint;
+    this.stepsSinceCut = 0;
+  }
+
+  /** The largest blade force on the head, post or table this episode, N. */
+  get peakForce(): number {
+    return this.maxForce;
+  }
+
+  override observe(): number[] {
+    const tip = this.scene.sitePos("strap_tip");
+    const cut = this.cutJoint >= 0 ? this.cutJoint * STRAP.segmentLength : -1;
+    return [...super.observe(), ...HEAD.anchor, ...this.cutPoint(), ...tip, cut];
+  }
+
+  override close(): void {
+    this.eq.dispose();
+    super.close();
+  }
+
+  protected resetScene(seed: number): void {
+    const rs = new RandomState(seed);
+    const u = (lo: number, hi: number) => lo + (hi - lo) * rs.randomSample();
+    const below = u(...CUT_TASK.startBelowHead);
+    const jx = u(CUT_TASK.jitter.xLow, CUT_TASK.jitter.xHigh);
+    const jy = u(-CUT_TASK.jitter.y, CUT_TASK.jitter.y);
+    const gap = u(...CUT_TASK.startGap);
+
+    const s = this.scene;
+    s.restoreState(this.initial); // every link active again (eq_active is part of the state)
+    const [hx, hy, hz] = HEAD.anchor;
+    const ee: Vec3 = [hx + jx, hy + jy, hz - below];
+    const q = this.ik.solve(Q_SEED, { pos: ee, mat: FORWARD }, { iterations: 200 }).q;
+    const qpos = s.qposView();
+    qpos[s.qposAdr(ARM.fingerJoints[0])] = gap / 2;
+    qpos[s.qposAdr(ARM.fingerJoints[1])] = gap / 2;
+    this.holdArm(q, gap / 2);
+    this.jawTarget = gap / 2;
+    s.step(CUT_TASK.settleSteps);
+    this.cutJoint = -1;
+    this.stepsSinceCut = 0;
+    this.maxForce = 0;
+    this.outOfRange = null;
+    this.startCut = this.cutPoint();
+  }
+
+  protected override beforeSubstep(): void {
+    // the jaws' servo target follows the commanded opening at jawSpeed
+    const s = this.scene;
+    const dmax = CUT_TASK.jawSpeed * s.timestep;
+    this.jawTarget += Math.max(-dmax, Math.min(dmax, this.gripperCmd - this.jawTarget));
+    s.ctrlView()[this.gripperActuator] = this.jawTarget;
+  }
+
+  protected override onSubstep(): void {
+    const s = this.scene;
+    const f = s.contactSensorNormalForce(this.sensorIds[0]) + s.contactSensorNormalForce(this.sensorIds[1]);
+    if (f > this.maxForce) this.maxForce = f;
+    if (this.cutJoint < 0) this.tryCut();
+  }
+
+  protected afterControlStep(): TaskStepOutcome {
+    if (this.cutJoint >= 0) this.stepsSinceCut++;
+    const cp = this.cutPoint();
+    const { low, high } = CUT_TASK.outOfRange;
+    if (!this.outOfRange) {
+      for (let k = 0; k < 3; k++) {
+        const rel = cp[k] - this.startCut[k];
+        if (rel < low[k] || rel > high[k]) {
+          this.outOfRange = `cutting point ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
+          break;
+        }
+      }
+    }
+    const tooMuch = this.maxForce > CUT_TASK.forceLimit;
+    const done = this.cutJoint >= 0 && this.stepsSinceCut >= CUT_TASK.stepsAfterCut;
+    const success = done && this.verify().success;
+    return {
+      reward: success ? 1 : 0,
+      terminated: done || tooMuch || this.outOfRange !== null,
+      info: {
+        cutJoint: this.cutJoint,
+        bladeGapMm: round3(this.bladeGap() * 1000),
+        peakForceN: round3(this.maxForce),
+        isSuccess: success,
+      },
+    };
+  }
+
+  verify(): Verification {
+    const state = this.cutState();
+    const metrics = {
+      cutJoint: state.cutJoint,
+      cutDistanceMm: state.cutJoint < 0 ? -1 : round3(state.cutDistance * 1000),
+      separationMm: round3(state.separation * 1000),
+      peakForceN: round3(this.maxForce),
+    };
+    const fail = (reason: string): Verification => ({ success: false, score: 0, reason, metrics });
+    if (this.outOfRange) return fail(`out-of-range: ${this.outOfRange}`);
+    if (this.maxForce > CUT_TASK.forceLimit) {
+      return fail(
+        `too much force: blade force on the head, post or table reached ${this.maxForce.toFixed(1)} N > ${CUT_TASK.forceLimit} N`,
+      );
+    }
+    if (state.cutJoint < 0 || state.separation < CUT_TASK.severedGap) {
+      return fail(
+        state.cutJoint < 0
+          ? "not cut: the strap is whole"
+          : `not cut: the cut joint's ends are ${mm(state.separation)} mm apart (severed from ${mm(CUT_TASK.severedGap)} mm)`,
+      );
+    }
+    const [lo, hi] = CUT_TASK.window;
+    if (state.cutDistance < lo - 1e-9 || state.cutDistance > hi + 1e-9) {
+      return fail(`cut too far from the head: ${mm(state.cutDistance)} mm (the window is ${mm(lo)}..${mm(hi)} mm)`);
+    }
+    return { success: true, score: 1, reason: null, metrics };
+  }
+
+  /** Gap between the blades' inner faces, m (the gripper's opening). */
+  private bladeGap(): number {
+    const qpos = this.scene.qposView();
+    return 2 * qpos[this.scene.qposAdr(ARM.fingerJoints[0])];
+  }
+
+  /** The lower end of segment k, m (world). */
+  private segmentEnd(k: number): number[] {
+    const p = this.scene.bodyPos(this.segBodies[k]);
+    const m = this.scene.bodyMat(this.segBodies[k]);
+    const L = STRAP.segmentLength;
+    // the segment runs along its body's −z
+    return [p[0] - L * m[2], p[1] - L * m[5], p[2] - L * m[8]];
+  }
+
+  /**
+   * Cuts the joint nearest the blades' centre line when the gap is nearly shut on the strap and each blade presses
+   * on it with at least cutForce (summed over the segments it touches).
+   */
+  private tryCut(): void {
+    if (this.bladeGap() > 2 * STRAP.radius + CUT_TASK.cutGapMargin) return;
+    const seg = new Set(this.segBodies);
+    const force = [0, 0];
+    for (const c of this.scene.contacts({ names: false })) {
+      for (const [blade, other] of [
+        [c.body1, c.body2],
+        [c.body2, c.body1],
+      ]) {
+        const side = this.bladeBodies.indexOf(blade);
+        if (side >= 0 && seg.has(other)) force[side] += c.normalForce;
+      }
+    }
+    if (force[0] < CUT_TASK.cutForce || force[1] < CUT_TASK.cutForce) return;
+    // the joint nearest the blades' centre (the cutting point), measured along the strap from the head
+    const cp = this.cutPoint();
+    let joint = -1;
+    let best = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < STRAP.segments; k++) {
+      const p = this.scene.bodyPos(this.segBodies[k]); // segment k's upper end = joint k
+      const d = Math.hypot(p[0] - cp[0], p[1] - cp[1], p[2] - cp[2]);
+      if (d < best) {
+        best = d;
+        joint = k;
+      }
+    }
+    this.eq.set(
+      new Map([
+        [this.connectIds[joint], false],
+        [this.bendIds[joint], false],
+      ]),
+    );
+    this.cutJoint = joint;
+  }
+}
+
+const EVALUATION_FILES = [
+  "tasks/zip-tie/zip-tie-cut",
+  "tasks/zip-tie/strap",
+  "tasks/zip-tie/eq-switch",
+  "mujoco/arm-env",
+  "mujoco/robot",
+  "mujoco/ik",
+  "mujoco/scene",
+  "mujoco/mjcf",
+  "../core/rng",
+] as const;
+let fingerprint: string | undefined;
+
+/** sha256 of the task's evaluation side: its spec's evaluation constants and the source of the files that judge it. */
+export function cutEvalFingerprint(): string {
+  if (fingerprint) return fingerprint;
+  const envDir = path
+    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
+    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
+  const sources = EVALUATION_FILES.map((f) => `\n--- ${f}\n${readFileSync(path.join(envDir, `${f}.ts`), "utf8")}`);
+  fingerprint = sha256(canonicalJson(CUT_SPEC.evaluation), ...sources);
+  return fingerprint;
+}
+
+function mm(m: number): string {
+  return (m * 1000).toFixed(2);
+}
+
+function round3(v: number): number {
+  return Math.round(v * 1000) / 1000;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object") {
+    for (const v of Object.values(value)) deepFreeze(v);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+export { ARM as CUT_ARM_NAMES, LEFT as CUT_LEFT_ARM_NAMES };
