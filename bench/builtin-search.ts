@@ -22,14 +22,16 @@
  *        [--std 0.1] [--generations 10] [--no-reference] [--keep-going]
  * Last line: one JSON object for scripts.
  */
+
+import { HAND_TUNED as TUNED } from "../examples/policies/pusht-heuristic.js";
 import { RandomState } from "../src/core/rng.js";
 import { MAX_STEPS } from "../src/env/tasks/pusht/geometry.js";
 import { PushT } from "../src/env/tasks/pusht/pusht.js";
 import { withSafety } from "../src/env/wrappers/index.js";
 import { type CemState, defaults, propose, restartAround, update } from "../src/evolve/builtin/cem.js";
-import { BASELINE, decode, describeChange, type PushTParams, TUNED } from "../src/evolve/builtin/param-space.js";
+import { loadParamSpace, readParams } from "../src/evolve/builtin/param-space.js";
 import { runTrial } from "../src/rollout/runner.js";
-import { createPolicyWith } from "../templates/pusht/policy.js";
+import { checkParams, createPolicyWith, type Params as PushTParams } from "../templates/pusht/policy.js";
 
 const args = process.argv.slice(2);
 const option = (name: string, fallback: number): number => {
@@ -51,6 +53,10 @@ const generations = option("generations", 10);
 const withReference = !args.includes("--no-reference");
 const keepGoing = args.includes("--keep-going");
 
+const TEMPLATE = new URL("../templates/pusht/", import.meta.url).pathname;
+const SPACE = loadParamSpace(TEMPLATE); // the knobs the built-in agent searches (templates/pusht/knobs.json)
+const BASELINE = checkParams(readParams(TEMPLATE)); // the weak baseline (templates/pusht/params.json)
+const decode = (u: readonly number[]): PushTParams => checkParams(SPACE.decode(u));
 const HELD_OUT = range(100000, 50);
 const TARGET = 0.95;
 const env = withSafety(new PushT({ obsType: "state" }));
@@ -113,7 +119,7 @@ interface Candidate {
   agent: number;
   generation: number;
 }
-const states: CemState[] = Array.from({ length: agents }, () => restartAround(BASELINE, initialStd));
+const states: CemState[] = Array.from({ length: agents }, () => restartAround(SPACE.encode(BASELINE), initialStd));
 const rngs = Array.from({ length: agents }, (_, a) => new RandomState(seed * 1000 + a));
 const heldOutCache = new Map<string, Evaluation>();
 let best: Candidate | null = null;
@@ -178,7 +184,7 @@ for (let g = 1; g <= generations; g++) {
 
 const b = best!;
 console.log(`\nbest: ${JSON.stringify(b.params)}`);
-console.log(`from the baseline: ${describeChange(BASELINE, b.params).summary}`);
+console.log(`from the baseline: ${SPACE.describeChange(BASELINE, b.params).summary}`);
 console.log(
   reached
     ? `first ≥ ${100 * TARGET}% held-out: generation ${reached.generation}, ${reached.searchEpisodes} search episodes ` +

@@ -18,6 +18,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { z } from "zod";
 import { EnpireError, InvalidInputError } from "../core/errors.js";
 import { evalFingerprint, listTasks } from "../env/registry.js";
 import { type EvaluateOptions, evaluate } from "../rollout/evaluate.js";
@@ -141,8 +142,8 @@ export class ResearchProject {
           .map((t) => t.id)
           .join(", ")}`,
       );
-    const templateDir = opts.from ? path.resolve(opts.from) : path.join(TEMPLATES_DIR, opts.task);
-    const template = opts.from ? templateDir : `templates/${opts.task}`;
+    const templateDir = opts.from ? path.resolve(opts.from) : templateFor(opts.task);
+    const template = opts.from ? templateDir : path.relative(PACKAGE_ROOT, templateDir).split(path.sep).join("/");
     if (!fs.existsSync(path.join(templateDir, "policy.ts"))) {
       throw new InvalidInputError(
         opts.from
@@ -659,6 +660,28 @@ export class ResearchProject {
 }
 
 /** A task's held-out and search seeds, from its evaluation side. */
+/** A template's tasks.json: the task ids it is the starting workspace for, besides the one it is named after. */
+const TemplateTasksSchema = z.object({ about: z.string().optional(), tasks: z.array(z.string()).min(1) }).strict();
+
+/**
+ * The template folder a task's projects start from: templates/<task>/ when it has a policy.ts, else the template
+ * whose tasks.json lists the task (one template for a task's variants: pin-insertion-easy → templates/pin-insertion/).
+ * @example templateFor("pin-insertion-easy") // "<package>/templates/pin-insertion"
+ */
+export function templateFor(taskId: string): string {
+  const own = path.join(TEMPLATES_DIR, taskId);
+  if (fs.existsSync(path.join(own, "policy.ts"))) return own;
+  const names = fs.existsSync(TEMPLATES_DIR) ? fs.readdirSync(TEMPLATES_DIR).sort() : [];
+  for (const name of names) {
+    const file = path.join(TEMPLATES_DIR, name, "tasks.json");
+    if (!fs.existsSync(file)) continue;
+    const parsed = TemplateTasksSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    if (!parsed.success) throw new ResearchError(`${file} is not valid: ${parsed.error.issues[0].message}`);
+    if (parsed.data.tasks.includes(taskId)) return path.join(TEMPLATES_DIR, name);
+  }
+  return own;
+}
+
 export function taskSeeds(taskId: string): Seeds {
   const spec = listTasks().find((t) => t.id === taskId);
   const seeds = spec?.evaluation.seeds as Seeds | undefined;

@@ -1,7 +1,8 @@
 /**
- * The built-in search agent: no language model, no network. It improves the parameterised Push-T policy of the task
- * template (templates/pusht/params.json) with the cross-entropy method, and drives the same research operations a
- * coding agent would, so the whole loop runs offline and every step is in the ledger:
+ * The built-in search agent: no language model, no network. It improves a parameterised policy (a task template whose
+ * numbers live in params.json, with their ranges and meanings in knobs.json: templates/pusht/, templates/pin-insertion/)
+ * with the cross-entropy method, and drives the same research operations a coding agent would, so the whole loop
+ * runs offline and every step is in the ledger:
  *
  *   1. Reuse: when a peer's head is significantly better than ours (Fisher), or ours is pruned, adopt the peer's files
  *      (a borrow edge in the idea tree) and re-centre the search there.
@@ -24,7 +25,15 @@ import { decide } from "../compare.js";
 import { GitWorkspaceError } from "../git-workspace.js";
 import type { AgentContext, AgentRunner } from "../team.js";
 import { type CemState, defaults as cemDefaults, propose, restartAround, update } from "./cem.js";
-import { decode, describeChange, type PushTParams as Params } from "./param-space.js";
+import {
+  KNOBS_FILE,
+  loadParamSpace,
+  PARAMS_FILE,
+  type ParamSpace,
+  type Params,
+  readParams,
+  TEMPLATES_ROOT,
+} from "./param-space.js";
 
 export const builtinDefaults = {
   episodes: 16, // search trials per evaluation step
@@ -41,8 +50,6 @@ export const builtinDefaults = {
 
 export type BuiltinOptions = typeof builtinDefaults;
 
-const PARAMS_FILE = "params.json";
-
 export function builtinAgentRunner(overrides: Partial<BuiltinOptions> = {}): AgentRunner {
   const o = { ...builtinDefaults, ...overrides };
   return (ctx) => runBuiltinAgent(ctx, o);
@@ -54,11 +61,12 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
   const dir = p.branchDir(branch);
   const rng = new RandomState(ctx.seed);
   const goal = p.manifest.goal.successRate;
+  const space = paramSpaceOf(dir, p.manifest.template);
   let headParams = readParams(dir);
   // trials the incumbent should have: raised when a candidate looked better but could not be shown better, so the
   // next comparison is on equal evidence (near the top, only many trials separate 97% from 93%)
   let headTarget = o.episodes;
-  let cem: CemState = restartAround(headParams, o.initialStd);
+  let cem: CemState = restartAround(space.encode(headParams), o.initialStd);
   let batch: { u: number[]; score: number }[] = [];
   let iterations = 0;
   let kept = 0;
@@ -133,7 +141,7 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
       );
       headParams = readParams(dir);
       headTarget = o.episodes;
-      cem = restartAround(headParams, o.adoptStd);
+      cem = restartAround(space.encode(headParams), o.adoptStd);
       batch = [];
       return false;
     }
@@ -147,8 +155,8 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     if (await confirmIfReady(head)) return true;
     // 4. one iteration
     const u = propose(cem, rng);
-    const candidate = decode(u);
-    const change = describeChange(headParams, candidate);
+    const candidate = space.decode(u);
+    const change = space.describeChange(headParams, candidate);
     if (change.summary === "no change") return false; // the sample rounds to the head's own values
     writeParams(dir, candidate);
     await p.hypothesis(branch, change.hypothesis, ctx.agent);
@@ -201,10 +209,19 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
   return { iterations, kept, exit: "the team stopped" };
 }
 
-function readParams(dir: string): Params {
-  return JSON.parse(fs.readFileSync(path.join(dir, PARAMS_FILE), "utf8")) as Params;
+/**
+ * The space the agent searches: knobs.json in its worktree (the template's copy, so a project started from any
+ * folder brings its own), else in the template the project was made from; the head's params.json must fit it.
+ */
+function paramSpaceOf(dir: string, template: string): ParamSpace {
+  const templateDir = path.isAbsolute(template) ? template : path.join(TEMPLATES_ROOT, "..", template);
+  const space = loadParamSpace(fs.existsSync(path.join(dir, KNOBS_FILE)) ? dir : templateDir);
+  space.encode(readParams(dir)); // a params.json missing a knob is refused here, by name, before any search
+  return space;
 }
 
+/** Writes the candidate's knobs into params.json, keeping any other keys the file holds (and its key order). */
 function writeParams(dir: string, params: Params): void {
-  fs.writeFileSync(path.join(dir, PARAMS_FILE), `${JSON.stringify(params, null, 2)}\n`);
+  const next = { ...readParams(dir), ...params };
+  fs.writeFileSync(path.join(dir, PARAMS_FILE), `${JSON.stringify(next, null, 2)}\n`);
 }

@@ -1,9 +1,13 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+import { HAND_TUNED as TUNED } from "../../../examples/policies/pusht-heuristic.js";
 import { InvalidInputError } from "../../core/errors.js";
 import { RandomState } from "../../core/rng.js";
 import { type CemState, parseCemState, propose, restartAround, update } from "./cem.js";
-import { encode, TUNED } from "./param-space.js";
+import { loadParamSpace } from "./param-space.js";
+
+const PUSHT = loadParamSpace(fileURLToPath(new URL("../../../templates/pusht/", import.meta.url)));
 
 /** A noisy synthetic objective with its optimum at TARGET: minus the squared distance, plus a little noise. */
 const TARGET = [0.8, 0.15, 0.6, 0.35, 0.9, 0.5, 0.25];
@@ -51,18 +55,19 @@ test("a state survives a JSON round trip, so an agent can resume; a damaged one 
 });
 
 test("restartAround centres a fresh search on given params, e.g. a peer's", () => {
-  const state = restartAround(TUNED, 0.12);
-  assert.deepEqual(state.mean, encode(TUNED));
+  const state = restartAround(PUSHT.encode(TUNED), 0.12);
+  assert.deepEqual(state.mean, PUSHT.encode(TUNED));
   assert.deepEqual(
     state.std,
     state.mean.map(() => 0.12),
   );
   assert.equal(state.generation, 0);
-  assert.throws(() => restartAround(TUNED, 0), InvalidInputError);
+  assert.throws(() => restartAround(PUSHT.encode(TUNED), 0), InvalidInputError);
+  assert.throws(() => restartAround([1.5, 0.5]), /at "mean.0"/);
 });
 
 test("update refuses an empty generation, a candidate of the wrong size and a non-finite score", () => {
-  const state = restartAround(TUNED);
+  const state = restartAround(PUSHT.encode(TUNED));
   const u = state.mean;
   assert.throws(() => update(state, []), /at least one/);
   assert.throws(() => update(state, [{ u: [0.5], score: 1 }]), /1 coordinates; the state has 7/);

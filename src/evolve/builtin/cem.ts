@@ -6,13 +6,12 @@
  *
  * @example
  * const rng = new RandomState(7);
- * let state = restartAround(BASELINE);
+ * let state = restartAround(space.encode(BASELINE));
  * const candidates = [0, 1, 2, 3, 4, 5].map(() => propose(state, rng));
- * state = update(state, candidates.map((u) => ({ u, score: evaluate(decode(u)) })));
+ * state = update(state, candidates.map((u) => ({ u, score: evaluate(space.decode(u)) })));
  */
 import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
-import { encode } from "./param-space.js";
 
 export const defaults = {
   initialStd: 0.1, // per coordinate, in units of each knob's range: a local search, ±1 std spans 20% of it
@@ -48,14 +47,13 @@ export interface NormalSource {
 }
 
 /**
- * A search centred on `params` (encoded with param-space's `encode`), `std` wide in every coordinate.
- * Used to start from the baseline, and to restart around a peer's params when an agent adopts them.
- * @example restartAround(BASELINE, 0.2); // { mean: encode(BASELINE), std: [0.2, …], generation: 0 }
+ * A search centred on the point `centre` (params encoded with their ParamSpace's `encode`), `std` wide in every
+ * coordinate. Used to start from the baseline, and to restart around a peer's params when an agent adopts them.
+ * @example restartAround(space.encode(BASELINE), 0.2); // { mean: space.encode(BASELINE), std: [0.2, …], generation: 0 }
  */
-export function restartAround(params: Readonly<Record<string, number>>, std = defaults.initialStd): CemState {
+export function restartAround(centre: readonly number[], std = defaults.initialStd): CemState {
   if (!(std > 0)) throw new InvalidInputError(`std must be > 0, got ${std}`);
-  const mean = encode(params);
-  return { mean, std: mean.map(() => std), generation: 0 };
+  return parseCemState({ mean: [...centre], std: centre.map(() => std), generation: 0 });
 }
 
 /** One candidate: a draw from the state's Gaussian, each coordinate clipped to [0, 1]. */

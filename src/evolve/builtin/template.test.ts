@@ -4,22 +4,26 @@ import os from "node:os";
 import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
-import createExample from "../../../examples/policies/pusht-heuristic.js";
-import { createPolicyWith } from "../../../templates/pusht/policy.js";
+import createExample, { HAND_TUNED } from "../../../examples/policies/pusht-heuristic.js";
+import { checkParams, createPolicyWith } from "../../../templates/pusht/policy.js";
 import { PolicyError } from "../../core/errors.js";
 import { policyContext } from "../../core/policy.js";
 import { MAX_STEPS } from "../../env/tasks/pusht/geometry.js";
 import { PUSHT_SPEC, PushT } from "../../env/tasks/pusht/pusht.js";
 import { loadPolicy } from "../../policy/load.js";
-import { BASELINE, KNOBS, type PushTParams, TUNED } from "./param-space.js";
+import { BASELINE, loadParamSpace } from "./param-space.js";
 
 const TEMPLATE = fileURLToPath(new URL("../../../templates/pusht/", import.meta.url));
+const KNOBS = loadParamSpace(TEMPLATE).knobs;
+type PushTParams = Parameters<typeof createPolicyWith>[0];
+/** The hand-tuned values of examples/policies/pusht-heuristic.ts. */
+const TUNED: PushTParams = HAND_TUNED;
 const ctx = policyContext(PUSHT_SPEC);
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-template-test-"));
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 /** A copy of the template (as an agent's workspace gets one) with its own params.json. */
-function workspace(name: string, params: Record<string, unknown>): string {
+function workspace(name: string, params: object): string {
   const dir = path.join(tmp, name);
   fs.cpSync(TEMPLATE, dir, { recursive: true });
   fs.writeFileSync(path.join(dir, "params.json"), `${JSON.stringify(params, null, 2)}\n`);
@@ -120,7 +124,7 @@ test("the tuned values solve seeds 0..3; the baseline is much slower and fails s
     return out;
   };
   const tuned = await run(TUNED);
-  const weak = await run(BASELINE);
+  const weak = await run(checkParams(BASELINE));
   assert.deepEqual(
     tuned.map((r) => r.success),
     [true, true, true, true],

@@ -101,6 +101,11 @@ function makeSpec(id: PinTaskId): TaskSpec {
       },
       gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
       reset: "state: hover pose jitter + grasp jitter from RandomState(seed), grip, settle",
+      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
+      seeds: {
+        heldOut: { start: 100000, count: 50 },
+        search: { start: 0, end: 99999 },
+      },
     },
   });
 }
