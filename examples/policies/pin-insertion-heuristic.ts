@@ -9,7 +9,7 @@
  * 1. align: move the EE over the hole's axis (the pin box is fixed on the station at x 0.35, y −0.2 m); the pin's
  *    place in the grasp is not observed, so its tip may still be about 1 mm off.
  * 2. descend until the contact force reads above 0.8 N: the tip is on the box top.
- * 3. search: a spiral around the axis while pressing lightly (about 1.5 N, well under the 5 N limit), until the
+ * 3. search: a spiral around the axis while pressing lightly (about 0.8 N, well under the 5 N limit), until the
  *    EE drops 2 mm below where it touched: the tip found the hole.
  * 4. insert: straight down, easing off whenever the force passes 3 N, until the task says it is seated.
  */
@@ -18,7 +18,7 @@ import type { CreatePolicy } from "../../src/policy/authoring.js";
 const HOLE = [0.35, -0.2] as const; // m, the target hole's axis on the station
 const STEP = [0.0003, 0.0003, 0.0006] as const; // m per unit action
 const TOUCH_N = 0.8; // N of upward contact force that means the tip touched the box
-const PRESS_N = 1.5; // N to press with while searching
+const PRESS_N = 0.8; // N to press with while searching (at 1.5 N the pin jams in the tight holes: 1/20)
 const INSERT_MAX_N = 3; // N above which the insertion pauses
 const FOUND_DROP = 0.002; // m the EE must sink below the touch height to count as in the hole
 const SPIRAL_PITCH = 0.0004; // m the spiral's radius grows per turn
