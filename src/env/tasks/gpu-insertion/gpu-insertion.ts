@@ -24,11 +24,7 @@
  *             closes and the scene settles 0.3 s. The procedural reset (unplug the card, re-grasp) comes later.
  * History     v1: first version.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { TaskSpec, Verification } from "../../../core/env.js";
-import { canonicalJson, sha256 } from "../../../core/hash.js";
 import { RandomState } from "../../../core/rng.js";
 import {
   type ArmActionConfig,
@@ -39,6 +35,7 @@ import {
 } from "../../mujoco/arm-env.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
+import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { CARD, cardMjcf, SLOT, SLOT_FLOOR, SLOT_TOP, slotMjcf } from "./card-slot.js";
 
 /** Every evaluation constant of the task. */
@@ -313,28 +310,8 @@ let fingerprint: string | undefined;
  */
 export function gpuEvalFingerprint(): string {
   if (fingerprint) return fingerprint;
-  const envDir = path
-    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
-  const sources = EVALUATION_FILES.map((f) => `\n--- ${f}\n${readFileSync(path.join(envDir, `${f}.ts`), "utf8")}`);
-  fingerprint = sha256(canonicalJson(GPU_SPEC.evaluation), ...sources);
+  fingerprint = sourceFingerprint(GPU_SPEC.evaluation, EVALUATION_FILES);
   return fingerprint;
-}
-
-function mm(m: number): string {
-  return (m * 1000).toFixed(2);
-}
-
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 export { ARM as GPU_ARM_NAMES };

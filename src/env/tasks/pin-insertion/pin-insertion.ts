@@ -20,11 +20,7 @@
  *             closes and the scene settles 0.3 s. The procedural reset (the arms re-stage the pin) comes later.
  * History     v1: first version.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { TaskSpec, Verification } from "../../../core/env.js";
-import { canonicalJson, sha256 } from "../../../core/hash.js";
 import { RandomState } from "../../../core/rng.js";
 import {
   type ArmActionConfig,
@@ -35,6 +31,7 @@ import {
 } from "../../mujoco/arm-env.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
+import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { BOX_TOP, PIN, PIN_BOX, pinBoxMjcf, pinMjcf } from "./pin-box.js";
 
 /** The evaluation constants shared by every clearance. */
@@ -308,31 +305,8 @@ const fingerprints = new Map<string, string>();
 export function pinEvalFingerprint(id: PinTaskId): string {
   const cached = fingerprints.get(id);
   if (cached) return cached;
-  const envDir = path
-    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
-  const sources = EVALUATION_FILES.map((f) => {
-    const file = path.join(envDir, `${f}.ts`);
-    return `\n--- ${f}\n${readFileSync(file, "utf8")}`;
-  });
-  const value = sha256(canonicalJson(PIN_SPECS[id].evaluation), ...sources);
+  const value = sourceFingerprint(PIN_SPECS[id].evaluation, EVALUATION_FILES);
   fingerprints.set(id, value);
-  return value;
-}
-
-function mm(m: number): string {
-  return (m * 1000).toFixed(2);
-}
-
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
   return value;
 }
 

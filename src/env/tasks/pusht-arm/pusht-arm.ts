@@ -23,18 +23,15 @@
  *             initial-pose jitter).
  * History     v1: first version.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { StepResult, TaskSpec, Verification } from "../../../core/env.js";
 import { InvalidInputError } from "../../../core/errors.js";
-import { canonicalJson, sha256 } from "../../../core/hash.js";
 import { RandomState } from "../../../core/rng.js";
 import type { BoxSpace } from "../../../core/space.js";
 import { type ArmActionConfig, ArmEnv, proprioNames, type TaskStepOutcome } from "../../mujoco/arm-env.js";
 import { lookAt } from "../../mujoco/mjcf.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
+import { deepFreeze, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { angleDiff, judgePixels, PIXEL_VERIFIER, type PixelVerdict, wrapAngle } from "./pixel-verifier.js";
 import { goalMarkerMjcf, T_OUTLINE, T_SHAPE, tBlockMjcf, tToWorld, yawQuat } from "./t-block.js";
 
@@ -451,26 +448,10 @@ let fingerprint: string | null = null;
 /** sha256 of the task's evaluation side: its constants and the files that build, reset, render and judge it. */
 export function pushtArmEvalFingerprint(): string {
   if (fingerprint) return fingerprint;
-  const envDir = path
-    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
-  const sources = EVALUATION_FILES.map((f) => `\n--- ${f}\n${readFileSync(path.join(envDir, `${f}.ts`), "utf8")}`);
-  fingerprint = sha256(canonicalJson(PUSHT_ARM_SPEC.evaluation), ...sources);
+  fingerprint = sourceFingerprint(PUSHT_ARM_SPEC.evaluation, EVALUATION_FILES);
   return fingerprint;
 }
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
-}
-
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }

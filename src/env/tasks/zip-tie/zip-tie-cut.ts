@@ -32,11 +32,7 @@
  *             the strap, the blades open 10-14 mm; the strap settles 0.3 s.
  * History     v1: first version.
  */
-import { readFileSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
 import type { TaskSpec, Verification } from "../../../core/env.js";
-import { canonicalJson, sha256 } from "../../../core/hash.js";
 import { RandomState } from "../../../core/rng.js";
 import type { BoxSpace } from "../../../core/space.js";
 import {
@@ -48,6 +44,7 @@ import {
 } from "../../mujoco/arm-env.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
+import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { EqSwitch } from "./eq-switch.js";
 import {
   HEAD,
@@ -438,28 +435,8 @@ let fingerprint: string | undefined;
 /** sha256 of the task's evaluation side: its spec's evaluation constants and the source of the files that judge it. */
 export function cutEvalFingerprint(): string {
   if (fingerprint) return fingerprint;
-  const envDir = path
-    .resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
-    .replace(`${path.sep}dist${path.sep}`, `${path.sep}src${path.sep}`);
-  const sources = EVALUATION_FILES.map((f) => `\n--- ${f}\n${readFileSync(path.join(envDir, `${f}.ts`), "utf8")}`);
-  fingerprint = sha256(canonicalJson(CUT_SPEC.evaluation), ...sources);
+  fingerprint = sourceFingerprint(CUT_SPEC.evaluation, EVALUATION_FILES);
   return fingerprint;
-}
-
-function mm(m: number): string {
-  return (m * 1000).toFixed(2);
-}
-
-function round3(v: number): number {
-  return Math.round(v * 1000) / 1000;
-}
-
-function deepFreeze<T>(value: T): T {
-  if (value && typeof value === "object") {
-    for (const v of Object.values(value)) deepFreeze(v);
-    Object.freeze(value);
-  }
-  return value;
 }
 
 export { ARM as CUT_ARM_NAMES, LEFT as CUT_LEFT_ARM_NAMES };
