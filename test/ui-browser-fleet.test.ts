@@ -367,8 +367,11 @@ test("a real evaluate() run shows its station live while it runs, then ended", {
     const result = await running;
     assert.equal(result.trials.length, 6);
   }
-  await page.waitForFunction(`document.querySelector('${station} .fleet-health')?.textContent === "offline"`, null, {
-    timeout: 10_000,
-  });
-  assert.match(await seen(card("main/sim-0")), /fleet closed/);
+  // the stations close a moment before the board's last write (closed: true): wait for that, not just "offline"
+  await page.waitForFunction(
+    `document.querySelector('${station} .fleet-health')?.textContent === "offline" && document.querySelector('${station}').innerText.includes("fleet closed")`,
+    null,
+    { timeout: 10_000 },
+  );
+  assert.match(await seen(card("main/sim-0")), /its fleet closed \d+ s ago: its runs ended/);
 });
