@@ -27,26 +27,36 @@ interface TaskEntry {
   mujoco?: true;
 }
 
-/** A MuJoCo pin-insertion variant: state observations only for now. */
-function pinEntry(id: PinTaskId): TaskEntry {
+/** A MuJoCo task with state observations only (for now): `make` builds it, once MuJoCo is loaded. */
+function stateOnlyMujocoTask(id: string, spec: TaskSpec, make: () => Env, fingerprint: () => string): TaskEntry {
   const checkObs = (obsType: string | undefined) => {
     if (obsType !== undefined && obsType !== "state") {
       throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
     }
   };
   return {
-    spec: PIN_SPECS[id],
+    spec,
     make: (options) => {
       checkObs(options.obsType);
-      return new PinInsertion(id) as Env;
+      return make();
     },
-    fingerprint: () => pinEvalFingerprint(id),
+    fingerprint,
     specFor: (obsType) => {
       checkObs(obsType);
-      return PIN_SPECS[id];
+      return spec;
     },
     mujoco: true,
   };
+}
+
+/** A pin-insertion variant (its clearance is in its id). */
+function pinEntry(id: PinTaskId): TaskEntry {
+  return stateOnlyMujocoTask(
+    id,
+    PIN_SPECS[id],
+    () => new PinInsertion(id) as Env,
+    () => pinEvalFingerprint(id),
+  );
 }
 
 const TASKS: Record<string, TaskEntry> = {
@@ -67,63 +77,9 @@ const TASKS: Record<string, TaskEntry> = {
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
   "pin-insertion-expert": pinEntry("pin-insertion-expert"),
-  "pusht-arm": {
-    spec: PUSHT_ARM_SPEC,
-    make: (options) => {
-      if (options.obsType !== undefined && options.obsType !== "state") {
-        throw new InvalidInputError(
-          `task "pusht-arm" has no observation type "${options.obsType}"; choose one of state`,
-        );
-      }
-      return new PushTArm() as Env;
-    },
-    fingerprint: pushtArmEvalFingerprint,
-    specFor: (obsType) => {
-      if (obsType !== undefined && obsType !== "state") {
-        throw new InvalidInputError(`task "pusht-arm" has no observation type "${obsType}"; choose one of state`);
-      }
-      return PUSHT_ARM_SPEC;
-    },
-    mujoco: true,
-  },
-  "gpu-insertion": {
-    spec: GPU_SPEC,
-    make: (options) => {
-      if (options.obsType !== undefined && options.obsType !== "state") {
-        throw new InvalidInputError(
-          `task "gpu-insertion" has no observation type "${options.obsType}"; choose one of state`,
-        );
-      }
-      return new GpuInsertion() as Env;
-    },
-    fingerprint: gpuEvalFingerprint,
-    specFor: (obsType) => {
-      if (obsType !== undefined && obsType !== "state") {
-        throw new InvalidInputError(`task "gpu-insertion" has no observation type "${obsType}"; choose one of state`);
-      }
-      return GPU_SPEC;
-    },
-    mujoco: true,
-  },
-  "zip-tie-cut": {
-    spec: CUT_SPEC,
-    make: (options) => {
-      if (options.obsType !== undefined && options.obsType !== "state") {
-        throw new InvalidInputError(
-          `task "zip-tie-cut" has no observation type "${options.obsType}"; choose one of state`,
-        );
-      }
-      return new ZipTieCut() as Env;
-    },
-    fingerprint: cutEvalFingerprint,
-    specFor: (obsType) => {
-      if (obsType !== undefined && obsType !== "state") {
-        throw new InvalidInputError(`task "zip-tie-cut" has no observation type "${obsType}"; choose one of state`);
-      }
-      return CUT_SPEC;
-    },
-    mujoco: true,
-  },
+  "pusht-arm": stateOnlyMujocoTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm() as Env, pushtArmEvalFingerprint),
+  "gpu-insertion": stateOnlyMujocoTask("gpu-insertion", GPU_SPEC, () => new GpuInsertion() as Env, gpuEvalFingerprint),
+  "zip-tie-cut": stateOnlyMujocoTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut() as Env, cutEvalFingerprint),
 };
 
 /** The specs of every registered task, sorted by id. */

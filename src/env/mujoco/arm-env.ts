@@ -303,21 +303,10 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     this.assertOpen();
     const a = this.action;
     if (a.mode === "delta-ee") {
-      const pos: Vec3 = [...this.target.pos];
-      for (let k = 0; k < 3; k++) {
-        if (a.lock?.[k]) continue;
-        const d = clamp(action[k], -1, 1) * a.translationScale[k];
-        pos[k] += clamp(d, -a.deltaCap[k], a.deltaCap[k]);
-      }
-      return { eePosition: pos, eeQuat: matToQuat(this.target.mat), jointTargets: null };
+      return { eePosition: this.deltaTarget(a, action), eeQuat: matToQuat(this.target.mat), jointTargets: null };
     }
-    const range = this.scene.model.jnt_range as Float64Array;
     const raw = this.arm.joints.map((_, i) => action[i]);
-    const q = this.arm.joints.map((j, i) => {
-      const id = this.scene.id("joint", j);
-      return clamp(raw[i], range[2 * id], range[2 * id + 1]);
-    });
-    const pose = this.ik.forward(q);
+    const pose = this.ik.forward(this.jointTargets(action));
     return { eePosition: [...pose.pos], eeQuat: matToQuat(pose.mat), jointTargets: raw };
   }
 
@@ -394,23 +383,33 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
       this.gripperCmd = GRIPPER.maxOpening + ((g + 1) / 2) * (GRIPPER.closedTarget - GRIPPER.maxOpening);
     }
     if (a.mode === "delta-ee") {
-      const pos: Vec3 = [...this.target.pos];
-      for (let k = 0; k < 3; k++) {
-        if (a.lock?.[k]) continue;
-        const d = clamp(action[k], -1, 1) * a.translationScale[k];
-        pos[k] += clamp(d, -a.deltaCap[k], a.deltaCap[k]);
-      }
-      this.target = { pos, mat: this.target.mat };
+      this.target = { pos: this.deltaTarget(a, action), mat: this.target.mat };
       this.qCmd = this.ik.solve(this.qCmd, this.target, { iterations: this.ikIterations }).q;
     } else {
-      const range = this.scene.model.jnt_range as Float64Array;
-      this.qCmd = Float64Array.from(this.arm.joints, (j, i) => {
-        const id = this.scene.id("joint", j);
-        return clamp(action[i], range[2 * id], range[2 * id + 1]);
-      });
+      this.qCmd = this.jointTargets(action);
       this.target = this.ik.forward(this.qCmd);
     }
     this.writeCtrl();
+  }
+
+  /** The EE target position a delta-ee action moves to: scaled, clipped, capped per step, locked axes held. */
+  private deltaTarget(a: Extract<ArmActionConfig, { mode: "delta-ee" }>, action: readonly number[]): Vec3 {
+    const pos: Vec3 = [...this.target.pos];
+    for (let k = 0; k < 3; k++) {
+      if (a.lock?.[k]) continue;
+      const d = clamp(action[k], -1, 1) * a.translationScale[k];
+      pos[k] += clamp(d, -a.deltaCap[k], a.deltaCap[k]);
+    }
+    return pos;
+  }
+
+  /** A joint action's targets, clamped to the joints' ranges. */
+  private jointTargets(action: readonly number[]): Float64Array {
+    const range = this.scene.model.jnt_range as Float64Array;
+    return Float64Array.from(this.arm.joints, (j, i) => {
+      const id = this.scene.id("joint", j);
+      return clamp(action[i], range[2 * id], range[2 * id + 1]);
+    });
   }
 
   private writeCtrl(): void {
