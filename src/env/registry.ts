@@ -5,7 +5,6 @@
 import type { Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
-import { loadRenderer } from "./mujoco/scene.js";
 import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint } from "./tasks/gpu-insertion/gpu-insertion.js";
 import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
@@ -112,14 +111,13 @@ export function makeEnv(taskId: string, options: MakeEnvOptions = {}): Env {
 }
 
 /**
- * Loads what a task needs on this thread before `makeEnv` (MuJoCo's WebAssembly module and the software renderer
- * for the 3D tasks; nothing for Push-T). Idempotent and cheap after the first call.
+ * Loads what a task needs on this thread before `makeEnv` (MuJoCo's WebAssembly module for the 3D tasks; nothing
+ * for Push-T). Idempotent and cheap after the first call.
  * @example await prepareTask("pin-insertion"); const env = makeEnv("pin-insertion");
  */
 export async function prepareTask(taskId: string): Promise<void> {
   if (!entry(taskId).mujoco) return;
   await loadMujocoOnce();
-  await loadRenderer();
 }
 
 /**

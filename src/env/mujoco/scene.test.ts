@@ -3,7 +3,7 @@ import { before, test } from "node:test";
 import { body, freejoint, geom, mujocoModel, site } from "./mjcf.js";
 import { contactForceSensor } from "./robot.js";
 import { loadMujocoOnce, mujoco } from "./runtime.js";
-import { MjScene } from "./scene.js";
+import { MjScene, type Vec3 } from "./scene.js";
 
 // a box dropped on a plane, a pendulum with a site: contacts, joints and sites in a few geoms
 const XML = mujocoModel({
@@ -171,11 +171,15 @@ test("10,000 resets keep memory flat, and a disposed scene refuses use", () => {
   assert.throws(() => s.saveState(), /disposed/);
 });
 
-test("render refuses clearly while there is no renderer", async () => {
-  const { loadRenderer } = await import("./scene.js");
+test("a scene renders a camera: an RGB frame of the size asked, with the scene in it", () => {
   const s = MjScene.fromXml(XML);
   try {
-    if (!(await loadRenderer())) assert.throws(() => s.renderRgb("top", 8, 8), /no renderer yet/);
+    const view = { position: [0.6, -0.6, 0.8] as Vec3, lookAt: [0, 0, 0] as Vec3 };
+    const rgb = s.renderer().render(s.data, { camera: view, width: 32, height: 24 }).rgb;
+    assert.ok(rgb);
+    assert.equal(rgb.length, 32 * 24 * 3);
+    assert.ok(new Set(rgb).size > 1, "not a blank frame");
+    assert.equal(s.renderer(), s.renderer(), "one renderer per scene");
   } finally {
     s.dispose();
   }

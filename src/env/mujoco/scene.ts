@@ -10,6 +10,7 @@
  * reads a fresh view.
  */
 import type { DoubleBuffer, MainModule, MjData, MjModel } from "@mujoco/mujoco";
+import { SceneRenderer } from "./render/index.js";
 import { mujoco } from "./runtime.js";
 
 export type Vec3 = [number, number, number];
@@ -32,46 +33,6 @@ export interface Contact {
 
 /** The object kinds a name can be looked up for. */
 export type MjObjectKind = "body" | "site" | "joint" | "geom" | "actuator" | "camera" | "sensor";
-
-/** The renderer's surface (src/env/mujoco/render/index.ts), as far as scenes use it. */
-export interface RenderRequest {
-  camera: string | number;
-  width: number;
-  height: number;
-  rgb?: boolean;
-  depth?: boolean;
-  segmentation?: boolean;
-}
-export interface RenderResult {
-  rgb: Uint8Array | null;
-  depth: Float32Array | null;
-  segmentation: Int32Array | null;
-  intrinsics: { fx: number; fy: number; cx: number; cy: number };
-  extrinsics: { position: [number, number, number]; rotation: number[] };
-}
-export interface SceneRendererLike {
-  render(data: MjData, req: RenderRequest): RenderResult;
-  dispose(): void;
-}
-type RendererFactory = new (mj: MainModule, model: MjModel) => SceneRendererLike;
-
-let rendererFactory: RendererFactory | null | undefined; // undefined: not looked for yet; null: not there
-
-/**
- * Looks for the software renderer (render/index.ts) once per thread; scenes can render after this found it.
- * Returns whether it is there. The path is computed so that this file builds before the renderer exists.
- */
-export async function loadRenderer(): Promise<boolean> {
-  if (rendererFactory !== undefined) return rendererFactory !== null;
-  const specifier = ["./render", "index.js"].join("/");
-  try {
-    const mod = (await import(specifier)) as { SceneRenderer?: RendererFactory };
-    rendererFactory = mod.SceneRenderer ?? null;
-  } catch {
-    rendererFactory = null;
-  }
-  return rendererFactory !== null;
-}
 
 const OBJ_KIND: Record<MjObjectKind, string> = {
   body: "mjOBJ_BODY",
@@ -114,7 +75,7 @@ export class MjScene {
   private readonly forceBuffer: DoubleBuffer;
   private readonly jacp: DoubleBuffer;
   private readonly jacr: DoubleBuffer;
-  private _renderer: SceneRendererLike | null = null;
+  private _renderer: SceneRenderer | null = null;
   private readonly contactSensors = new Map<number, ContactSensorInfo>();
 
   private constructor(mj: MainModule, model: MjModel) {
@@ -385,19 +346,9 @@ export class MjScene {
     this.mj.mj_comPos(this.model, this.data);
   }
 
-  /**
-   * The scene's renderer, made on first use and disposed with the scene. Throws until the software renderer is
-   * available on this thread (`await loadRenderer()` finds it).
-   */
-  renderer(): SceneRendererLike {
-    if (this._renderer) return this._renderer;
-    if (!rendererFactory) {
-      throw new Error(
-        "no renderer yet: the software renderer (src/env/mujoco/render/) is not available on this thread " +
-          "(await loadRenderer() looks for it)",
-      );
-    }
-    this._renderer = new rendererFactory(this.mj, this.model);
+  /** The scene's software renderer (render/), made on first use and disposed with the scene. */
+  renderer(): SceneRenderer {
+    this._renderer ??= new SceneRenderer(this.mj, this.model);
     return this._renderer;
   }
 
