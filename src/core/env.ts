@@ -75,6 +75,19 @@ export interface SceneGeometry {
 }
 
 /**
+ * How a task's recorded observations split into a dataset's parts (LeRobot's `observation.state` and
+ * `observation.environment_state`), with names for each element; declared by the task (env/registry.ts). A task that
+ * declares none has its whole numeric observation exported as the state.
+ */
+export interface DatasetLayout {
+  state: string[] | null; // names of observation.state's elements, or null when there is none
+  envState: string[] | null; // names of observation.environment_state's elements, or null
+  action: string[] | null; // names of the action's elements, or null for numbered ones
+  /** Splits one recorded observation; throws InvalidInputError for one of the wrong shape. */
+  split(observation: unknown): { state: number[] | null; envState: number[] | null };
+}
+
+/**
  * A task environment. `reset` draws its randomisation from the seed only, so a seed means the same initial state
  * everywhere. `verify` judges the current state without consulting the policy.
  */

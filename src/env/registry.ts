@@ -2,12 +2,15 @@
  * The task registry: every task enpire can run, by id. The faces (CLI, MCP, web) and the rollout engine find
  * tasks here and nowhere else, so a task is added by adding one entry.
  */
-import type { Env, TaskSpec } from "../core/env.js";
+import type { DatasetLayout, Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
+import type { ToolHost, ToolSet } from "../core/tools.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
 import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint } from "./tasks/gpu-insertion/gpu-insertion.js";
 import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
+import { pushtDatasetLayout } from "./tasks/pusht/dataset-layout.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
+import { pushtSkills } from "./tasks/pusht/skills.js";
 import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint } from "./tasks/pusht-arm/pusht-arm.js";
 import { CUT_SPEC, cutEvalFingerprint, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
 
@@ -24,6 +27,18 @@ interface TaskEntry {
   specFor?(obsType: string | undefined): TaskSpec;
   /** MuJoCo tasks: the WebAssembly module must be loaded on this thread first (prepareTask). */
   mujoco?: true;
+  /** The task's own tool sets for its code policies (`ctx.tools.<namespace>`), besides those every task gets. */
+  tools?(host: ToolHost): ToolSet[];
+  /** What the task's station can do besides trials (the station protocol's optional endpoints). */
+  capabilities?: Partial<TaskCapabilities>;
+  /** How its observations of a type split into a dataset's parts (default: the whole observation is the state). */
+  datasetLayout?(obsType: string): DatasetLayout | null;
+}
+
+/** What a task's station can do besides running trials. */
+export interface TaskCapabilities {
+  /** The arm can leave the camera's view on request (POST /avoid), as pixel verifiers need. */
+  avoid: boolean;
 }
 
 /** A MuJoCo task with state observations only (for now): `make` builds it, once MuJoCo is loaded. */
@@ -72,6 +87,10 @@ const TASKS: Record<string, TaskEntry> = {
     },
     fingerprint: pushTEvalFingerprint,
     specFor: (obsType) => makeEnv("pusht", { obsType }).spec, // Push-T builds in microseconds
+    tools: (host) => [pushtSkills(host)],
+    capabilities: { avoid: true },
+    datasetLayout: (obsType) =>
+      (PUSHT_OBS_TYPES as readonly string[]).includes(obsType) ? pushtDatasetLayout(obsType as PushTObsType) : null,
   },
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
@@ -136,6 +155,31 @@ export function taskSpec(taskId: string, obsType?: string): TaskSpec {
  */
 export function evalFingerprint(taskId: string): string {
   return entry(taskId).fingerprint();
+}
+
+/**
+ * The task's own tool sets for a code policy served by `host` (Push-T's skills; the 3D stations' tools); [] when it
+ * has none. Throws UnknownTaskError.
+ * @example taskTools("pusht", host).map((s) => s.namespace) // ["pusht"]
+ */
+export function taskTools(taskId: string, host: ToolHost): ToolSet[] {
+  return entry(taskId).tools?.(host) ?? [];
+}
+
+/**
+ * What a task's station can do besides trials. Throws UnknownTaskError.
+ * @example taskCapabilities("pusht").avoid // true
+ */
+export function taskCapabilities(taskId: string): TaskCapabilities {
+  return { avoid: false, ...entry(taskId).capabilities };
+}
+
+/**
+ * How a task's recorded observations of `obsType` split into a dataset's parts; null when the task declares no
+ * layout for it (a numeric observation is then the state as a whole). Throws UnknownTaskError.
+ */
+export function datasetLayout(taskId: string, obsType: string): DatasetLayout | null {
+  return entry(taskId).datasetLayout?.(obsType) ?? null;
 }
 
 function entry(taskId: string): TaskEntry {

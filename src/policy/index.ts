@@ -15,5 +15,5 @@ export {
   sandboxDefaults,
   type ToolCallRecord,
 } from "./sandbox/sandbox.js";
-export { pushtSkills, toolSetsFor } from "./skills/index.js";
+export { toolSetsFor } from "./skills/index.js";
 export type { ToolHost, ToolSet, ToolSetFactory } from "./tools.js";

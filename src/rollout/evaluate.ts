@@ -169,6 +169,7 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
       observation: () => undefined,
       step: () => 0,
       camera: env.render ? (size) => env.render!(size) : undefined,
+      env: () => env,
     });
     const sandbox = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
       stepDeadlineMs: opts.stepDeadlineMs,

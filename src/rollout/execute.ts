@@ -4,13 +4,13 @@ import path from "node:path";
 import type { Env } from "../core/env.js";
 import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
+import type { ToolHost } from "../core/tools.js";
 import type { TrialEvent } from "../core/trial.js";
 import { evalFingerprint, makeEnv, prepareTask } from "../env/registry.js";
 import { withSafety, withStepDeadline } from "../env/wrappers/index.js";
 import { bundleFromData } from "../policy/sandbox/bundle.js";
 import { SandboxedPolicy, type ToolCallRecord } from "../policy/sandbox/sandbox.js";
 import { toolSetsFor } from "../policy/skills/index.js";
-import type { ToolHost } from "../policy/tools.js";
 import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
 import { runTrial } from "./runner.js";
 import { VideoWriter } from "./video.js";
@@ -166,6 +166,7 @@ export class TrialExecutor {
           if (!current?.render) throw new Error(`station ${this.stationId} has no camera for ${job.task.id}`);
           return current.render(size);
         },
+        env: () => this.env?.env, // the task's own env, without the job's wrappers
       };
       const policy = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
         name: job.policy.name,

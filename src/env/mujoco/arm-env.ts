@@ -25,6 +25,7 @@ import type { BoxSpace } from "../../core/space.js";
 import { DiffIk, type IkTarget, matToQuat } from "./ik.js";
 import { type ArmNames, GRIPPER } from "./robot.js";
 import { MjScene, type Vec3 } from "./scene.js";
+import type { RenderResult } from "./render/index.js";
 import { mujocoSceneGeometry, mujocoScenePoses } from "./scene-view.js";
 
 export type GripperMode = "action" | "locked-closed" | "locked-open";
@@ -230,6 +231,31 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
   render(size: number): Uint8Array {
     this.assertOpen();
     return this.scene.renderRgb("top", size, size);
+  }
+
+  /** The station's camera names (top, left, right and each arm's wrist camera), in model order. */
+  cameraNames(): string[] {
+    this.assertOpen();
+    const n = this.scene.model.ncam;
+    return Array.from({ length: n }, (_, i) => this.scene.name("camera", i));
+  }
+
+  /**
+   * One camera's frame now: RGB, and depth (m along the optical axis) and segmentation (geom ids: privileged, for
+   * labels and tests, never for a policy's perception) when asked, with the camera's intrinsics and OpenCV-frame
+   * extrinsics (camera-to-world) for back-projection.
+   * @example env.cameraFrame("top", 128, { depth: true }).depth
+   */
+  cameraFrame(camera: string, size: number, opts: { depth?: boolean; segmentation?: boolean } = {}): RenderResult {
+    this.assertOpen();
+    return this.scene.renderer().render(this.scene.data, {
+      camera,
+      width: size,
+      height: size,
+      rgb: true,
+      depth: opts.depth ?? false,
+      segmentation: opts.segmentation ?? false,
+    });
   }
 
   /** The scene's visible geoms (types, sizes, colours), for a person's 3D view; made once. */

@@ -51,7 +51,7 @@ import type { SchemaElement } from "hyparquet";
 import { parquetWriteFile } from "hyparquet-writer";
 import { EnpireError, InvalidInputError } from "../../core/errors.js";
 import type { TrialEvent } from "../../core/trial.js";
-import { listTasks } from "../../env/registry.js";
+import { datasetLayout, listTasks } from "../../env/registry.js";
 import { RunManifestSchema, type RunStore, type TrialRow } from "../store.js";
 import { FfmpegFailedError, FfmpegNotFoundError, VideoWriter } from "../video.js";
 
@@ -416,55 +416,23 @@ interface ObservationLayout {
   split(observation: unknown): { state: number[] | null; envState: number[] | null };
 }
 
-/** How a task's recorded observation splits into observation.state and observation.environment_state. */
+/**
+ * How a task's recorded observation splits into observation.state and observation.environment_state: as the task
+ * declares it (env/registry.ts), else the whole numeric observation is the state.
+ */
 function observationLayout(taskId: string, obsType: string): ObservationLayout {
-  const nums = (v: unknown, n: number, what: string): number[] => {
-    if (!Array.isArray(v) || v.length !== n || !v.every((x) => typeof x === "number")) {
-      throw new InvalidInputError(`expected ${what} as ${n} numbers in events.jsonl, got ${JSON.stringify(v)}`);
-    }
-    return v as number[];
-  };
-  const agent = ["agent_x", "agent_y"];
-  if (taskId === "pusht") {
-    const action = ["target_x", "target_y"];
-    if (obsType === "state") {
-      return {
-        state: agent,
-        envState: ["block_x", "block_y", "block_angle"],
-        action,
-        split: (o) => {
-          const s = nums(o, 5, "a Push-T state");
-          return { state: s.slice(0, 2), envState: s.slice(2, 5) };
-        },
-      };
-    }
-    if (obsType === "keypoints") {
-      return {
-        state: agent,
-        envState: numbered("keypoint", 8).flatMap((k) => [`${k}_x`, `${k}_y`]),
-        action,
-        split: (o) => {
-          const k = nums(o, 18, "Push-T keypoints and agent position");
-          return { state: k.slice(16, 18), envState: k.slice(0, 16) };
-        },
-      };
-    }
-    if (obsType === "pixels_agent_pos") {
-      return {
-        state: agent,
-        envState: null,
-        action,
-        split: (o) => ({ state: nums((o as { agent_pos?: unknown })?.agent_pos, 2, "agent_pos"), envState: null }),
-      };
-    }
-    return { state: null, envState: null, action, split: () => ({ state: null, envState: null }) };
-  }
-  // another task: a numeric observation is the state as a whole
+  const declared = datasetLayout(taskId, obsType);
+  if (declared) return declared;
   return {
     state: "all",
     envState: null,
     action: null,
-    split: (o) => ({ state: nums(o, Array.isArray(o) ? o.length : -1, "a numeric observation"), envState: null }),
+    split: (o) => {
+      if (!Array.isArray(o) || !o.every((x) => typeof x === "number")) {
+        throw new InvalidInputError(`expected a numeric observation in events.jsonl, got ${JSON.stringify(o)}`);
+      }
+      return { state: o as number[], envState: null };
+    },
   };
 }
 

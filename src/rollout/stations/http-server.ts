@@ -15,7 +15,7 @@ import http from "node:http";
 import path from "node:path";
 import { z } from "zod";
 import { EnpireError, InvalidInputError, PolicyError } from "../../core/errors.js";
-import { evalFingerprint, taskSpec } from "../../env/registry.js";
+import { evalFingerprint, taskCapabilities, taskSpec } from "../../env/registry.js";
 import {
   BUSY_PHASES,
   ConfirmRequestSchema,
@@ -45,9 +45,6 @@ export const serverDefaults = {
   resetMs: 0, // how long the scene reset after a trial takes (phase "resetting"); a simulated scene resets at once
   maxBodyBytes: 32 * 1024 * 1024, // a job carries its bundled policy
 };
-
-/** Tasks whose station has POST /avoid (the arm can leave the camera's view). */
-const AVOID_TASKS: ReadonlySet<string> = new Set(["pusht"]);
 
 export interface StationServerOptions extends Partial<typeof serverDefaults> {
   taskId: string;
@@ -169,7 +166,7 @@ export class StationServer {
       rolloutDir: this.rolloutDir,
       paused: this.paused,
       parked: this.parked,
-      avoid: AVOID_TASKS.has(this.task.id),
+      avoid: taskCapabilities(this.task.id).avoid,
       counters: { ...this.counters },
     };
   }
@@ -250,7 +247,8 @@ export class StationServer {
       "/pause": { POST: async () => this.control("pause", await body()) },
       "/resume": { POST: async () => this.control("resume", await body()) },
     };
-    if (AVOID_TASKS.has(this.task.id)) routes["/avoid"] = { POST: async () => this.control("avoid", await body()) };
+    if (taskCapabilities(this.task.id).avoid)
+      routes["/avoid"] = { POST: async () => this.control("avoid", await body()) };
     const methods = result ? { GET: () => this.result(jobIdOf(result[1]), result[2] !== undefined) } : routes[pathname];
     if (!methods) {
       const why = pathname === "/avoid" ? `; task ${this.task.id} has no /avoid` : "";
@@ -277,7 +275,7 @@ export class StationServer {
       station: this.id,
       task: this.task,
       confirm: 'calls that can move the robot (start, home, resume, avoid, restart) need "confirm": true in the body',
-      endpoints: ENDPOINTS.filter((e) => e.path !== "/avoid" || AVOID_TASKS.has(this.task.id)).map((e) => ({
+      endpoints: ENDPOINTS.filter((e) => e.path !== "/avoid" || taskCapabilities(this.task.id).avoid).map((e) => ({
         method: e.method,
         path: e.path,
         summary: e.summary,

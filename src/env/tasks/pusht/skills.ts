@@ -1,5 +1,6 @@
 /**
- * The Push-T skill library: host tools a code policy calls as `ctx.tools.pusht.<name>(...)` (see ../tools.ts).
+ * The Push-T skill library: host tools a code policy calls as `ctx.tools.pusht.<name>(...)` (see core/tools.ts;
+ * the registry hands it to Push-T's policies).
  * Units are Push-T's: px in the 512×512 arena, y pointing down, angles in rad (an angle grows clockwise on screen).
  * An action is the pusher's absolute target [x, y], tracked by a PD controller at 10 Hz.
  *
@@ -13,16 +14,9 @@
  * step and keeps its own plan. moveTo, approach, pushAlong and retreat answer `{ action, arrived, distance, phase }`.
  */
 
-import {
-  AGENT_RADIUS,
-  ARENA_SIZE,
-  GOAL_POSE,
-  T_BAR,
-  T_CENTER_OF_GRAVITY,
-  T_STEM,
-} from "../../env/tasks/pusht/geometry.js";
-import { estimateAgentPosition, estimateBlockPose } from "../../env/tasks/pusht/perception.js";
-import type { ToolHost, ToolSet } from "../tools.js";
+import type { ToolHost, ToolSet } from "../../../core/tools.js";
+import { AGENT_RADIUS, ARENA_SIZE, GOAL_POSE, T_BAR, T_CENTER_OF_GRAVITY, T_STEM } from "./geometry.js";
+import { estimateAgentPosition, estimateBlockPose } from "./perception.js";
 
 export const PUSHT_SKILL_DEFAULTS = Object.freeze({
   frameSize: 96, // side of the camera frame asked for when the observation has no pixels, px

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { PushT, type PushTObsType } from "../../env/tasks/pusht/pusht.js";
-import type { ToolHost } from "../tools.js";
-import { toolSetsFor } from "./index.js";
-import { type BlockPose, type Motion, type Perception, pushtSkills } from "./pusht.js";
+import type { ToolHost } from "../../../core/tools.js";
+import { toolSetsFor } from "../../../policy/skills/index.js";
+import { PushT, type PushTObsType } from "./pusht.js";
+import { type BlockPose, type Motion, type Perception, pushtSkills } from "./skills.js";
 
 /** A real Push-T env and the skills served from it, as a station serves them: last observation, and its camera. */
 function station<K extends PushTObsType>(obsType: K, seed: number) {
@@ -131,7 +131,7 @@ test("the registry gives Push-T its skills, each described, and other tasks none
   ]);
   for (const name of Object.keys(pusht.functions)) assert.match(pusht.describe[name] ?? "", new RegExp(`^${name}\\(`));
   assert.equal(
-    toolSetsFor("no-such-task", host).find((s) => s.namespace === "pusht"),
+    toolSetsFor("pusht-arm", host).find((s) => s.namespace === "pusht"),
     undefined,
   );
   // with neither pixels nor a camera, perception says why
