@@ -17,6 +17,8 @@ import { CUT_SPEC, cutEvalFingerprint, ZipTieCut } from "./tasks/zip-tie/zip-tie
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
 export interface MakeEnvOptions {
   obsType?: string; // task-specific observation kind, e.g. "state" or "pixels" for Push-T
+  /** How the scene is put back between episodes: "state" (the simulator's shortcut) or "procedural" (the robot). */
+  reset?: "state" | "procedural";
 }
 
 interface TaskEntry {
@@ -41,8 +43,16 @@ export interface TaskCapabilities {
   avoid: boolean;
 }
 
-/** A MuJoCo task with state observations only (for now): `make` builds it, once MuJoCo is loaded. */
-function stateOnlyMujocoTask(id: string, spec: TaskSpec, make: () => Env, fingerprint: () => string): TaskEntry {
+/**
+ * A MuJoCo task's entry: `make` builds its env with the caller's options, once MuJoCo is loaded; every 3D task gets
+ * the same observation types and the stations' tools.
+ */
+function mujocoTask(
+  id: string,
+  spec: TaskSpec,
+  make: (options: MakeEnvOptions) => Env,
+  fingerprint: () => string,
+): TaskEntry {
   const checkObs = (obsType: string | undefined) => {
     if (obsType !== undefined && obsType !== "state") {
       throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
@@ -52,7 +62,7 @@ function stateOnlyMujocoTask(id: string, spec: TaskSpec, make: () => Env, finger
     spec,
     make: (options) => {
       checkObs(options.obsType);
-      return make();
+      return make(options);
     },
     fingerprint,
     specFor: (obsType) => {
@@ -65,7 +75,7 @@ function stateOnlyMujocoTask(id: string, spec: TaskSpec, make: () => Env, finger
 
 /** A pin-insertion variant (its clearance is in its id). */
 function pinEntry(id: PinTaskId): TaskEntry {
-  return stateOnlyMujocoTask(
+  return mujocoTask(
     id,
     PIN_SPECS[id],
     () => new PinInsertion(id) as Env,
@@ -95,9 +105,9 @@ const TASKS: Record<string, TaskEntry> = {
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
   "pin-insertion-expert": pinEntry("pin-insertion-expert"),
-  "pusht-arm": stateOnlyMujocoTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm() as Env, pushtArmEvalFingerprint),
-  "gpu-insertion": stateOnlyMujocoTask("gpu-insertion", GPU_SPEC, () => new GpuInsertion() as Env, gpuEvalFingerprint),
-  "zip-tie-cut": stateOnlyMujocoTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut() as Env, cutEvalFingerprint),
+  "pusht-arm": mujocoTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm() as Env, pushtArmEvalFingerprint),
+  "gpu-insertion": mujocoTask("gpu-insertion", GPU_SPEC, () => new GpuInsertion() as Env, gpuEvalFingerprint),
+  "zip-tie-cut": mujocoTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut() as Env, cutEvalFingerprint),
 };
 
 /** The specs of every registered task, sorted by id. */
