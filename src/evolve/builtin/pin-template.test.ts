@@ -1,7 +1,7 @@
 /**
- * The pin-insertion template (templates/pin-insertion/): its knobs, params and README agree, the policy loads in the
- * sandbox, with the example heuristic's constants it is that heuristic action for action, its press force is what
- * the tight clearance turns on, and a built-in agent runs an iteration on it.
+ * The pin-insertion template (templates/pin-insertion/): the policy answers capped actions in the sandbox, with the
+ * example heuristic's constants it is that heuristic action for action, its press force is what the tight clearance
+ * turns on, and a built-in agent runs an iteration on it.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -10,9 +10,8 @@ import path from "node:path";
 import { after, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import createExample from "../../../examples/policies/pin-insertion-heuristic.js";
-import { checkParams, createPolicyWith, PARAM_NAMES } from "../../../templates/pin-insertion/policy.js";
+import { checkParams, createPolicyWith } from "../../../templates/pin-insertion/policy.js";
 import type { Env } from "../../core/env.js";
-import { PolicyError } from "../../core/errors.js";
 import { policyContext } from "../../core/policy.js";
 import { listTasks, makeEnv, prepareTask, taskSpec } from "../../env/registry.js";
 import { loadPolicy } from "../../policy/load.js";
@@ -63,23 +62,9 @@ async function rollout(task: string, act: (obs: number[]) => readonly number[], 
   }
 }
 
-test("knobs.json, params.json and README agree: every knob documented, the start inside every range", () => {
-  assert.deepEqual(
-    SPACE.knobs.map((k) => k.name),
-    [...PARAM_NAMES],
-  );
-  assert.deepEqual(Object.keys(START), [...PARAM_NAMES], "params.json lists the knobs in knobs.json's order");
-  const readme = fs.readFileSync(path.join(TEMPLATE, "README.md"), "utf8");
-  for (const k of SPACE.knobs) {
-    assert.ok(readme.includes(`| \`${k.name}\` | ${k.unit} | ${k.min}..${k.max} | ${k.scale} |`), k.name);
-  }
-  for (const [i, u] of SPACE.encode(START).entries()) assert.ok(u > 0 && u <= 1, `${SPACE.knobs[i].name}: u = ${u}`);
-  // what the agent writes back for an unchanged point is the file's own values
-  assert.deepEqual(SPACE.decode(SPACE.encode(START)), START);
+// templates.test.ts checks what every template shares (knobs, params and README agree; the sandbox loads it)
+test("the heuristic's constants are a point of the search space", () => {
   assert.deepEqual(SPACE.decode(SPACE.encode(HEURISTIC)), HEURISTIC);
-  // every value the search can write is one the policy accepts
-  assert.doesNotThrow(() => checkParams(SPACE.decode(SPACE.knobs.map(() => 0))));
-  assert.doesNotThrow(() => checkParams(SPACE.decode(SPACE.knobs.map(() => 1))));
 });
 
 test("tasks.json names every pin-insertion variant the registry has", () => {
@@ -90,7 +75,7 @@ test("tasks.json names every pin-insertion variant the registry has", () => {
   assert.deepEqual([...listed].sort(), variants);
 });
 
-test("the template loads in the sandbox and answers capped actions; a misspelt knob fails the load by name", async () => {
+test("the template answers capped actions: it first aligns over the hole", async () => {
   const ctx = policyContext(taskSpec("pin-insertion-easy"));
   const policy = await loadPolicy<number[], number[]>(path.join(TEMPLATE, "policy.ts"), ctx);
   try {
@@ -103,14 +88,6 @@ test("the template loads in the sandbox and answers capped actions; a misspelt k
   } finally {
     policy.close();
   }
-  const dir = path.join(tmp, "typo");
-  fs.cpSync(TEMPLATE, dir, { recursive: true });
-  const { pressForce: _, ...rest } = START;
-  fs.writeFileSync(path.join(dir, "params.json"), JSON.stringify({ ...rest, presForce: 1 }));
-  await assert.rejects(
-    loadPolicy(path.join(dir, "policy.ts"), ctx),
-    (e: unknown) => e instanceof PolicyError && e.kind === "load" && /presForce/.test(e.message),
-  );
 });
 
 test("with the heuristic's constants the template is the example heuristic, action for action", async () => {
