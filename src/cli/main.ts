@@ -24,6 +24,7 @@ import { registerResearchCommands } from "./commands/research.js";
 import { registerStationCommands } from "./commands/station.js";
 import { registerTrainCommands } from "./commands/train.js";
 import { registerUiCommands } from "./commands/ui.js";
+import { registerVerifierCommands } from "./commands/verifier.js";
 import { registerWorkerCommands } from "./commands/worker.js";
 import { formatFailures, formatReport, pct, table } from "./format.js";
 import { Progress } from "./progress.js";
@@ -263,6 +264,7 @@ export function buildProgram(): Command {
   registerAgentCommands(program);
   registerBenchAgentsCommands(program);
   registerUiCommands(program);
+  registerVerifierCommands(program);
   return program;
 }
 
