@@ -43,11 +43,11 @@ function cutAt(below: number): Act {
 test("the registry lists zip-tie-cut, gives its spec without MuJoCo, and builds it after prepareTask", async () => {
   assert.ok(listTasks().some((t) => t.id === "zip-tie-cut"));
   assert.equal(taskSpec("zip-tie-cut").maxSteps, 200); // 10 s at 20 Hz
-  assert.throws(() => taskSpec("zip-tie-cut", "pixels"), /no observation type "pixels"/);
+  assert.throws(() => taskSpec("zip-tie-cut", "audio"), /no observation type "audio"/);
   assert.match(evalFingerprint("zip-tie-cut"), /^[0-9a-f]{64}$/);
   await prepareTask("zip-tie-cut");
   const env = makeEnv("zip-tie-cut");
-  assert.equal(env.name, "zip-tie-cut@1");
+  assert.equal(env.name, "zip-tie-cut@2");
   assert.equal((env.reset({ seed: 0 }) as number[]).length, 31);
   env.close();
 });
