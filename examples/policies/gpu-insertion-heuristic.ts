@@ -1,12 +1,12 @@
 /**
- * A hand-written gpu-insertion policy (no learning) that uses proprioception only.
+ * A hand-written gpu-insertion policy (no learning) that reads the state observation.
  *
- * Observation  21 numbers: 6 joint angles, EE position x, y, z m, EE quaternion, gripper width, grip force, EE
- *              contact force x, y, z N and torque N·m (the world pushing on the arm and the card)
+ * Observation  23 numbers: 6 joint angles, EE position x, y, z m, EE quaternion, gripper width, grip force, EE
+ *              contact force x, y, z N and torque N·m (the world pushing on the arm and the card), then the slot's
+ *              centre x, y m (drawn per episode)
  * Action       [dx, dy, dz] in [-1, 1], × 0.25, 0.25, 0.4 mm per step
  *
- * 1. align: move the EE over the slot's centre line (the slot is fixed on the station along x through x 0.35,
- *    y 0.2 m); the card hangs between the pads, so its edge is under the EE to a few tenths of a mm across the slot,
+ * 1. align: move the EE over the slot's centre line (from the observation); the card hangs between the pads, so its edge is under the EE to a few tenths of a mm across the slot,
  *    and within 1 mm along it (the slot leaves 2 mm at each end).
  * 2. descend, still correcting x and y, until the contact force reads above 1.5 N.
  * 3. if the EE is still high (the edge sits on the housing, not in the slot): wiggle across the slot in a widening
@@ -16,7 +16,7 @@
  */
 import type { CreatePolicy } from "../../src/policy/authoring.js";
 
-const SLOT = [0.35, 0.2] as const; // m, the slot's centre on the station
+const SLOT_X = 21; // index of the slot's centre x in the observation (y follows)
 const STEP = [0.00025, 0.00025, 0.0004] as const; // m per unit action
 const SLOT_TOP_EE = 0.036; // m, EE height when the edge (24 mm below the pads' centre, ±2 mm) reaches the housing top
 const TOUCH_N = 1.5; // N of upward contact force that means the edge touched something
@@ -46,6 +46,7 @@ const createPolicy: CreatePolicy<readonly number[], [number, number, number]> = 
       const y = obs[7];
       const z = obs[8];
       const fz = obs[17];
+      const SLOT = [obs[SLOT_X], obs[SLOT_X + 1]] as const;
       const toward = (tx: number, ty: number): [number, number] => [clip((tx - x) / STEP[0]), clip((ty - y) / STEP[1])];
       if (phase === "align") {
         const [dx, dy] = toward(SLOT[0], SLOT[1]);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Command, CommanderError } from "commander";
 import { EnpireError, InvalidInputError, UnknownTaskError } from "../core/errors.js";
-import { listTasks } from "../env/registry.js";
+import { listTasks, RESET_MODES, VERIFIER_MODES } from "../env/registry.js";
 import { LiteratureError } from "../evolve/literature.js";
 import { evaluate, resume } from "../rollout/evaluate.js";
 import type { FleetEvent } from "../rollout/fleet.js";
@@ -53,6 +53,14 @@ export function buildProgram(): Command {
       "100000",
     )
     .option("--obs <type>", "observation type, e.g. state | keypoints | pixels | pixels_agent_pos for pusht")
+    .option(
+      "--reset <mode>",
+      "3D tasks: state (the simulator puts the scene back) | procedural (the station's arms do)",
+    )
+    .option(
+      "--verifier <mode>",
+      "3D tasks: state (the simulator's predicate judges) | pixel (the task's pixel verifier)",
+    )
     .option("--video", "record an mp4 of every trial (needs ffmpeg)", false)
     .option("--video-size <px>", "video frame side (the reference draws 512; 96 is the pixel observation)", "256")
     .option("--step-deadline-ms <ms>", "the policy must answer each step within this time", "1000")
@@ -139,6 +147,8 @@ export function buildProgram(): Command {
               episodes,
               seedStart: int(o.seedStart, "--seed-start"),
               obsType: o.obs,
+              reset: choice(o.reset, RESET_MODES, "--reset"),
+              verifier: choice(o.verifier, VERIFIER_MODES, "--verifier"),
               video: o.video,
               videoSize: int(o.videoSize, "--video-size"),
               stepDeadlineMs: int(o.stepDeadlineMs, "--step-deadline-ms"),
@@ -276,6 +286,15 @@ export function numbers(value: string, flag: string): number[] {
     throw new InvalidInputError(`${flag} must be a comma-separated list of numbers, got "${value}"`);
   }
   return out;
+}
+
+/** One of `allowed`, or undefined when the flag was not given; refuses anything else, naming the flag and the choices. */
+function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new InvalidInputError(`${flag} must be one of ${allowed.join(", ")}, got "${value}"`);
+  }
+  return value as T;
 }
 
 function boxFlag(value: string): { low: number[]; high: number[] } {

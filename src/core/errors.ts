@@ -33,3 +33,11 @@ export class PolicyError extends EnpireError {
     super(message, options);
   }
 }
+
+/**
+ * A station could not put its scene back for the next trial (a procedural reset by its own arms failed after its
+ * retries): the message says what failed. Retrying elsewhere can help; the station that threw should be marked faulted.
+ */
+export class ResetFailedError extends EnpireError {
+  override readonly retryable = true;
+}

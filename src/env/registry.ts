@@ -4,29 +4,59 @@
  */
 import type { DatasetLayout, Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
+import { canonicalJson, sha256 } from "../core/hash.js";
 import type { ToolHost, ToolSet } from "../core/tools.js";
+import type { ArmEnv } from "./mujoco/arm-env.js";
+import type { ResetMode } from "./mujoco/reset/procedure.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
-import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint } from "./tasks/gpu-insertion/gpu-insertion.js";
-import { PIN_SPECS, PinInsertion, type PinTaskId, pinEvalFingerprint } from "./tasks/pin-insertion/pin-insertion.js";
+import { deepFreeze, sourceFingerprint } from "./mujoco/task-kit.js";
+import { armTools } from "./mujoco/tools/arm-tools.js";
+import { pixelDefaults, pixelSpaceFor, safety3dDefaults } from "./station-defaults.js";
+import { GPU_SPEC, GpuInsertion, gpuEvalFingerprint, gpuSpec } from "./tasks/gpu-insertion/gpu-insertion.js";
+import { verifyGpu } from "./tasks/gpu-insertion/pixel-verifier.js";
+import {
+  PIN_SPECS,
+  PinInsertion,
+  type PinTaskId,
+  pinEvalFingerprint,
+  pinSpec,
+} from "./tasks/pin-insertion/pin-insertion.js";
+import { verifyPin } from "./tasks/pin-insertion/pixel-verifier.js";
 import { pushtDatasetLayout } from "./tasks/pusht/dataset-layout.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
 import { pushtSkills } from "./tasks/pusht/skills.js";
 import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint } from "./tasks/pusht-arm/pusht-arm.js";
+import { verifyZipTie } from "./tasks/zip-tie/pixel-verifier.js";
 import { CUT_SPEC, cutEvalFingerprint, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
+import { TIE_SPEC, tieEvalFingerprint, ZipTieTie } from "./tasks/zip-tie/zip-tie-tie.js";
+import { type VerifyFn, withPixelVerifier } from "./verifiers/with-pixel-verifier.js";
+
+/** How a task's evaluation side is varied, besides its observation: each variant has its own spec and fingerprint. */
+export interface EnvVariant {
+  /** How the scene is put back between episodes: "state" (the simulator's shortcut, default) or "procedural" (the
+   * station's own arms, as a real station must). */
+  reset?: ResetMode;
+  /** Which verdict counts: "state" (the simulator's predicate, default) or "pixel" (the task's pixel verifier, from
+   * cameras and proprioception only; the state predicate's verdict stays in the metrics). */
+  verifier?: VerifierMode;
+}
+export type { ResetMode };
+export type VerifierMode = "state" | "pixel";
+export const RESET_MODES: readonly ResetMode[] = ["state", "procedural"];
+export const VERIFIER_MODES: readonly VerifierMode[] = ["state", "pixel"];
 
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
-export interface MakeEnvOptions {
+export interface MakeEnvOptions extends EnvVariant {
   obsType?: string; // task-specific observation kind, e.g. "state" or "pixels" for Push-T
-  /** How the scene is put back between episodes: "state" (the simulator's shortcut) or "procedural" (the robot). */
-  reset?: "state" | "procedural";
 }
 
 interface TaskEntry {
   spec: TaskSpec;
   make(options: MakeEnvOptions): Env;
-  fingerprint(): string;
-  /** The spec an env made with this observation type has (throws for an unknown type); default: `spec`. */
-  specFor?(obsType: string | undefined): TaskSpec;
+  /** The fingerprint of a variant (checked: throws for one the task does not have). */
+  fingerprint(variant: EnvVariant): string;
+  /** The spec an env made with this observation type and variant has (throws for an unknown one). */
+  specFor(obsType: string | undefined, variant: EnvVariant): TaskSpec;
   /** MuJoCo tasks: the WebAssembly module must be loaded on this thread first (prepareTask). */
   mujoco?: true;
   /** The task's own tool sets for its code policies (`ctx.tools.<namespace>`), besides those every task gets. */
@@ -43,50 +73,121 @@ export interface TaskCapabilities {
   avoid: boolean;
 }
 
+/** A 3D task's variants besides the default (state reset, state predicate). */
+interface ArmTaskVariants {
+  /** Its procedural reset: the spec and fingerprint with `evaluation.resetMode` "procedural". */
+  procedural?: { spec: TaskSpec; fingerprint: () => string };
+  /** Its pixel verifier: a name, the function, and the source files (relative to src/env, no ".ts") that make it. */
+  pixelVerifier?: { name: string; verify: VerifyFn; files: readonly string[] };
+}
+
+/** Refuses a variant value the task does not have, naming the ones it has. */
+function checkVariant(
+  id: string,
+  variant: EnvVariant,
+  resets: readonly ResetMode[],
+  verifiers: readonly VerifierMode[],
+) {
+  const reset = variant.reset ?? "state";
+  const verifier = variant.verifier ?? "state";
+  if (!resets.includes(reset)) {
+    throw new InvalidInputError(`task "${id}" has no reset mode "${reset}"; choose one of ${resets.join(", ")}`);
+  }
+  if (!verifiers.includes(verifier)) {
+    throw new InvalidInputError(`task "${id}" has no verifier "${verifier}"; choose one of ${verifiers.join(", ")}`);
+  }
+  return { reset, verifier };
+}
+
 /**
- * A MuJoCo task's entry: `make` builds its env with the caller's options, once MuJoCo is loaded; every 3D task gets
- * the same observation types and the stations' tools.
+ * A MuJoCo arm task's entry: `make` builds its env with the caller's options, once MuJoCo is loaded. Every 3D task
+ * gets the same observation types: "state" (the task's vector, default) and "pixels" (the arm's proprioception and
+ * the task's default cameras, station-defaults.ts), whose spec is computed without MuJoCo. Its fingerprint covers the
+ * task's evaluation side (with its reset mode), its default safety limits (station-defaults.ts), which the runner
+ * applies, and the pixel verifier's sources when that verifier judges.
  */
-function mujocoTask(
+function mujocoArmTask(
   id: string,
   spec: TaskSpec,
-  make: (options: MakeEnvOptions) => Env,
+  make: (options: MakeEnvOptions) => ArmEnv,
   fingerprint: () => string,
+  variants: ArmTaskVariants = {},
 ): TaskEntry {
-  const checkObs = (obsType: string | undefined) => {
-    if (obsType !== undefined && obsType !== "state") {
-      throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
+  const checkObs = (obsType: string | undefined): "state" | "pixels" => {
+    if (obsType === undefined || obsType === "state" || obsType === "pixels") return obsType ?? "state";
+    throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state, pixels`);
+  };
+  const resets: ResetMode[] = variants.procedural ? ["state", "procedural"] : ["state"];
+  const verifiers: VerifierMode[] = variants.pixelVerifier ? ["state", "pixel"] : ["state"];
+  const pixels = pixelDefaults(id);
+  const pixelSpace = pixelSpaceFor(id);
+  if (!pixels || !pixelSpace) throw new Error(`task "${id}" has no pixel defaults in station-defaults.ts`);
+  const pv = variants.pixelVerifier;
+  const specs = new Map<string, TaskSpec>();
+  const specFor = (obsType: string | undefined, variant: EnvVariant): TaskSpec => {
+    const obs = checkObs(obsType);
+    const { reset, verifier } = checkVariant(id, variant, resets, verifiers);
+    const key = `${obs}/${reset}/${verifier}`;
+    let out = specs.get(key);
+    if (!out) {
+      const base = reset === "procedural" && variants.procedural ? variants.procedural.spec : spec;
+      const evaluation =
+        pv && verifier === "pixel" ? { ...base.evaluation, verifier: `pixel: ${pv.name}` } : base.evaluation;
+      out = deepFreeze({ ...base, evaluation, ...(obs === "pixels" ? { observationSpace: pixelSpace } : {}) });
+      specs.set(key, out);
     }
+    return out;
   };
   return {
     spec,
     make: (options) => {
-      checkObs(options.obsType);
-      return make(options);
+      const obs = checkObs(options.obsType);
+      const { verifier } = checkVariant(id, options, resets, verifiers);
+      const env = make(options);
+      try {
+        if (obs === "pixels") env.observeWith(pixels);
+      } catch (err) {
+        env.close();
+        throw err;
+      }
+      return pv && verifier === "pixel" ? withPixelVerifier(env as Env, pv.verify, pv.name) : (env as Env);
     },
-    fingerprint,
-    specFor: (obsType) => {
-      checkObs(obsType);
-      return spec;
+    fingerprint: (variant) => {
+      const { reset, verifier } = checkVariant(id, variant, resets, verifiers);
+      const base = reset === "procedural" && variants.procedural ? variants.procedural.fingerprint() : fingerprint();
+      const judged = pv && verifier === "pixel" ? { verifier: sourceFingerprint(pv.name, pv.files) } : {};
+      return sha256(base, canonicalJson({ safety3d: safety3dDefaults(id), ...judged }));
     },
+    specFor,
     mujoco: true,
+    tools: (host) => [armTools(host)], // ctx.tools.arm: perception, control, planning (mujoco/tools/)
   };
 }
 
 /** A pin-insertion variant (its clearance is in its id). */
 function pinEntry(id: PinTaskId): TaskEntry {
-  return mujocoTask(
+  return mujocoArmTask(
     id,
     PIN_SPECS[id],
-    () => new PinInsertion(id) as Env,
+    (options) => new PinInsertion(id, { reset: options.reset }),
     () => pinEvalFingerprint(id),
+    {
+      procedural: { spec: pinSpec(id, "procedural"), fingerprint: () => pinEvalFingerprint(id, "procedural") },
+      pixelVerifier: { name: "pin-pixels", verify: verifyPin, files: PIXEL_VERIFIER_FILES("pin-insertion") },
+    },
   );
+}
+
+/** The sources a task's pixel verifier is made of: its own file and the shared pixel helpers. */
+function PIXEL_VERIFIER_FILES(folder: string): string[] {
+  return [`tasks/${folder}/pixel-verifier`, "verifiers/pixels", "verifiers/capture", "verifiers/with-pixel-verifier"];
 }
 
 const TASKS: Record<string, TaskEntry> = {
   pusht: {
     spec: PUSHT_SPEC,
     make: (options) => {
+      checkVariant("pusht", options, ["state"], ["state"]);
       const obsType = options.obsType ?? "state";
       if (!(PUSHT_OBS_TYPES as readonly string[]).includes(obsType)) {
         throw new InvalidInputError(
@@ -95,8 +196,14 @@ const TASKS: Record<string, TaskEntry> = {
       }
       return new PushT({ obsType: obsType as PushTObsType }) as Env;
     },
-    fingerprint: pushTEvalFingerprint,
-    specFor: (obsType) => makeEnv("pusht", { obsType }).spec, // Push-T builds in microseconds
+    fingerprint: (variant) => {
+      checkVariant("pusht", variant, ["state"], ["state"]);
+      return pushTEvalFingerprint();
+    },
+    specFor: (obsType, variant) => {
+      checkVariant("pusht", variant, ["state"], ["state"]);
+      return makeEnv("pusht", { obsType }).spec; // Push-T builds in microseconds
+    },
     tools: (host) => [pushtSkills(host)],
     capabilities: { avoid: true },
     datasetLayout: (obsType) =>
@@ -105,9 +212,21 @@ const TASKS: Record<string, TaskEntry> = {
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
   "pin-insertion-expert": pinEntry("pin-insertion-expert"),
-  "pusht-arm": mujocoTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm() as Env, pushtArmEvalFingerprint),
-  "gpu-insertion": mujocoTask("gpu-insertion", GPU_SPEC, () => new GpuInsertion() as Env, gpuEvalFingerprint),
-  "zip-tie-cut": mujocoTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut() as Env, cutEvalFingerprint),
+  "pusht-arm": mujocoArmTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm(), pushtArmEvalFingerprint),
+  "gpu-insertion": mujocoArmTask(
+    "gpu-insertion",
+    GPU_SPEC,
+    (options) => new GpuInsertion({ reset: options.reset }),
+    () => gpuEvalFingerprint("state"),
+    {
+      procedural: { spec: gpuSpec("procedural"), fingerprint: () => gpuEvalFingerprint("procedural") },
+      pixelVerifier: { name: "gpu-pixels", verify: verifyGpu, files: PIXEL_VERIFIER_FILES("gpu-insertion") },
+    },
+  ),
+  "zip-tie-cut": mujocoArmTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut(), cutEvalFingerprint, {
+    pixelVerifier: { name: "zip-tie-cut-pixels", verify: verifyZipTie, files: PIXEL_VERIFIER_FILES("zip-tie") },
+  }),
+  "zip-tie-tie": mujocoArmTask("zip-tie-tie", TIE_SPEC, () => new ZipTieTie(), tieEvalFingerprint),
 };
 
 /** The specs of every registered task, sorted by id. */
@@ -150,21 +269,21 @@ export async function prepareTask(taskId: string): Promise<void> {
 }
 
 /**
- * The spec of a task's env for an observation type, without building the env (so reading a spec never loads
- * MuJoCo). Throws UnknownTaskError or InvalidInputError (unknown observation type).
+ * The spec of a task's env for an observation type and variant, without building the env (so reading a spec never
+ * loads MuJoCo). Throws UnknownTaskError or InvalidInputError (an observation type or variant the task lacks).
  * @example taskSpec("pin-insertion").maxSteps // 160
  */
-export function taskSpec(taskId: string, obsType?: string): TaskSpec {
-  const e = entry(taskId);
-  return e.specFor ? e.specFor(obsType) : e.spec;
+export function taskSpec(taskId: string, obsType?: string, variant: EnvVariant = {}): TaskSpec {
+  return entry(taskId).specFor(obsType, variant);
 }
 
 /**
- * sha256 of a task's evaluation side (reset, verifier, limits, physics), recorded with every result.
- * @example evalFingerprint("pusht") // "47e5…"
+ * sha256 of a task's evaluation side (reset, verifier, limits, physics) for a variant (default: state reset, state
+ * predicate), recorded with every result. Throws UnknownTaskError, or InvalidInputError for a variant it lacks.
+ * @example evalFingerprint("pusht") // "47e5…"; evalFingerprint("pin-insertion", { reset: "procedural" })
  */
-export function evalFingerprint(taskId: string): string {
-  return entry(taskId).fingerprint();
+export function evalFingerprint(taskId: string, variant: EnvVariant = {}): string {
+  return entry(taskId).fingerprint(variant);
 }
 
 /**

@@ -63,6 +63,14 @@ export const RunArgsSchema = z.object({
     .default(100_000)
     .describe("first seed; trial i uses seedStart + i (100000 = Diffusion Policy's test seeds)"),
   obsType: z.string().optional().describe("observation type, e.g. state | keypoints | pixels for pusht"),
+  reset: z
+    .enum(["state", "procedural"])
+    .optional()
+    .describe("3D tasks: state (the simulator puts the scene back) | procedural (the station's own arms do)"),
+  verifier: z
+    .enum(["state", "pixel"])
+    .optional()
+    .describe("3D tasks: state (the simulator's predicate judges) | pixel (the task's pixel verifier)"),
   stations: z
     .number()
     .int("stations must be an integer")
@@ -227,6 +235,8 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
             episodes: a.episodes,
             seedStart: a.seedStart,
             obsType: a.obsType,
+            reset: a.reset,
+            verifier: a.verifier,
             video: a.video,
             videoSize: a.videoSize,
             stepDeadlineMs: a.stepDeadlineMs,

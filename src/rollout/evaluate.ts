@@ -3,8 +3,17 @@ import path from "node:path";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
-import { evalFingerprint, makeEnv, prepareTask, taskSpec } from "../env/registry.js";
-import { type SafetyLimits, withSafety } from "../env/wrappers/index.js";
+import {
+  type EnvVariant,
+  evalFingerprint,
+  makeEnv,
+  prepareTask,
+  type ResetMode,
+  taskSpec,
+  type VerifierMode,
+} from "../env/registry.js";
+import { withStationSafety } from "../env/station-defaults.js";
+import type { SafetyLimits } from "../env/wrappers/index.js";
 import {
   bundleFromData,
   bundlePolicy,
@@ -44,6 +53,8 @@ export interface EvaluateOptions {
   episodes: number;
   seedStart: number;
   obsType?: string; // task-specific observation type, e.g. "state" or "pixels" for Push-T
+  reset?: ResetMode; // the task's reset mode: "state" (default) or "procedural" (the station's own arms)
+  verifier?: VerifierMode; // which verdict counts: "state" (default) or "pixel" (the task's pixel verifier)
   video?: boolean;
   videoSize?: number; // px, square
   stepDeadlineMs?: number; // the watchdog's limit for one act()
@@ -103,6 +114,8 @@ export const SESSIONS_FILE = "sessions.jsonl";
 /** run.json's `options` for a run made by evaluate: everything resume needs besides the manifest's own fields. */
 const RunOptionsSchema = z.object({
   obsType: z.string().nullable(),
+  reset: z.enum(["state", "procedural"]).nullable().default(null), // null: the default (runs before variants)
+  verifier: z.enum(["state", "pixel"]).nullable().default(null),
   video: z.boolean(),
   videoSize: z.number().int().positive(),
   envStack: z.string(),
@@ -137,7 +150,8 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
   let fingerprint: string;
   try {
     checkRange(opts);
-    fingerprint = evalFingerprint(opts.taskId); // throws UnknownTaskError with the known ids
+    // throws UnknownTaskError with the known ids, InvalidInputError for a variant the task lacks
+    fingerprint = evalFingerprint(opts.taskId, { reset: opts.reset, verifier: opts.verifier });
   } catch (err) {
     await closeGiven(opts.stations);
     throw err;
@@ -157,11 +171,12 @@ async function closeGiven(stations: EvaluateOptions["stations"]): Promise<void> 
 /** Everything evaluate checks before a run exists, then the run and its first session's plan. */
 async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: string): Promise<Session> {
   await prepareTask(opts.taskId); // the checks below build the env (its safety stack and camera)
-  const env = makeEnv(opts.taskId, { obsType: opts.obsType });
+  const env = makeEnv(opts.taskId, { obsType: opts.obsType, reset: opts.reset, verifier: opts.verifier });
   let envStack: string;
   let bundle: PolicyBundle;
   try {
-    envStack = withSafety(env, opts.safety).name; // refuses limits that do not fit the task's action space
+    // the station's stack (3D limits for MuJoCo tasks); refuses limits that do not fit the task's action space
+    envStack = withStationSafety(env, opts.taskId, opts.safety).name;
     bundle = await bundlePolicy(opts.policyFile);
     // load it once here, so that a policy that does not load is refused before a run exists
     // with the task's tools, as a station gives them: a policy may call one (load its model) when it is created
@@ -184,6 +199,8 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
   const policyName = path.basename(bundle.path).replace(/\.[cm]?[jt]sx?$/, "");
   const options: RunOptions = {
     obsType: opts.obsType ?? null,
+    reset: opts.reset ?? null,
+    verifier: opts.verifier ?? null,
     video: opts.video ?? false,
     videoSize: opts.videoSize ?? 256,
     envStack,
@@ -274,7 +291,7 @@ async function prepareResume(store: RunStore, runIdOrPrefix: string, opts: Resum
     );
   }
   const options = parsed.data;
-  const fingerprint = evalFingerprint(manifest.task.id);
+  const fingerprint = evalFingerprint(manifest.task.id, variantOf(options));
   if (fingerprint !== manifest.evalFingerprint) {
     throw new InvalidInputError(
       `the evaluation side of ${manifest.task.id} changed since run ${run.id} began (fingerprint ` +
@@ -283,7 +300,7 @@ async function prepareResume(store: RunStore, runIdOrPrefix: string, opts: Resum
     );
   }
   const bundle = await runBundle(runDir, manifest.policy, options);
-  const spec = makeEnvSpec(manifest.task.id, options.obsType);
+  const spec = taskSpec(manifest.task.id, options.obsType ?? undefined, variantOf(options));
   const rows = store.trials(run.id);
   const countedSeeds = new Set(rows.filter((r) => r.counted).map((r) => r.seed));
   const interruptions = new Map<number, number>();
@@ -347,6 +364,8 @@ async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> 
     task: s.task,
     evalFingerprint: s.fingerprint,
     obsType: options.obsType,
+    reset: options.reset,
+    verifier: options.verifier,
     policy: s.policy,
     maxSteps: s.maxSteps,
     tries: options.tries,
@@ -518,8 +537,9 @@ async function runBundle(
   return data;
 }
 
-function makeEnvSpec(taskId: string, obsType: string | null) {
-  return taskSpec(taskId, obsType ?? undefined);
+/** The task variant a run's options name (defaults where they name none). */
+function variantOf(options: Pick<RunOptions, "reset" | "verifier">): EnvVariant {
+  return { reset: options.reset ?? undefined, verifier: options.verifier ?? undefined };
 }
 
 /**

@@ -7,12 +7,14 @@ import { policyContext } from "../core/policy.js";
 import type { ToolHost } from "../core/tools.js";
 import type { TrialEvent } from "../core/trial.js";
 import { evalFingerprint, makeEnv, prepareTask } from "../env/registry.js";
-import { withSafety, withStepDeadline } from "../env/wrappers/index.js";
+import { withStationSafety } from "../env/station-defaults.js";
+import { findEStop, withStepDeadline } from "../env/wrappers/index.js";
 import { bundleFromData } from "../policy/sandbox/bundle.js";
 import { SandboxedPolicy, type ToolCallRecord } from "../policy/sandbox/sandbox.js";
 import { toolSetsFor } from "../policy/skills/index.js";
-import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+import { jobVariant, type TrialJob, type TrialOutput, type TrialVideo } from "./job.js";
 import { runTrial } from "./runner.js";
+import type { EStopSignal } from "./stations/e-stop-signal.js";
 import { VideoWriter } from "./video.js";
 
 /** What a station may watch while a trial runs (live previews). */
@@ -21,6 +23,11 @@ export interface TrialWatch {
   onStep?(env: Env<unknown, unknown>, step: number): void;
   /** Once the episode is over, on its final state (before the next trial resets the env). */
   onEnd?(env: Env<unknown, unknown>, steps: number): void;
+}
+
+export interface TrialExecutorOptions {
+  /** Requests to stop the running trial (a thread station's e-stop); read after the reset and every step. */
+  eStop?: EStopSignal;
 }
 
 /**
@@ -36,10 +43,11 @@ export class TrialExecutor {
     readonly stationId: string,
     /** "rgb24": hand frames back for the recorder to encode; "mp4": encode here (remote stations). */
     private readonly videoFormat: "rgb24" | "mp4" = "rgb24",
+    private readonly options: TrialExecutorOptions = {},
   ) {}
 
   async run(job: TrialJob, watch?: TrialWatch): Promise<{ output: TrialOutput; video: TrialVideo | null }> {
-    const fingerprint = evalFingerprint(job.task.id);
+    const fingerprint = evalFingerprint(job.task.id, jobVariant(job));
     if (fingerprint !== job.evalFingerprint) {
       throw new InvalidInputError(
         `station ${this.stationId} runs ${job.task.id} with evaluation fingerprint ${fingerprint.slice(0, 12)}, ` +
@@ -48,7 +56,10 @@ export class TrialExecutor {
     }
     await prepareTask(job.task.id); // MuJoCo tasks load their runtime on this thread once
     const env = this.envFor(job);
-    const safeEnv = withSafety(env, job.safety ?? undefined);
+    // the station's safety: the task's default 3D limits (with an e-stop) for MuJoCo tasks, the job's action limits
+    const safeEnv = withStationSafety(env, job.task.id, job.safety ?? undefined);
+    const eStopLayer = findEStop(safeEnv);
+    const eStopSignal = this.options.eStop;
     const sandboxed = await this.policyFor(job, env);
     const policy = withStepDeadline(sandboxed, { stepDeadlineMs: job.stepDeadlineMs + 250 });
 
@@ -72,6 +83,15 @@ export class TrialExecutor {
             events.push({ event: "tool", t, index, tool: c.tool, ms: c.ms, ok: c.ok, ...toolDetails(c) });
           }
           events.push(e);
+          // an operator's e-stop: the e-stop layer stops the next step (kind "e-stop"), whatever the policy does
+          const eStopReason = e.event === "step" || e.event === "reset" ? eStopSignal?.take() : null;
+          if (eStopReason) {
+            if (eStopLayer) eStopLayer.trigger(eStopReason);
+            else {
+              const line = `[enpire] e-stop "${eStopReason}" ignored: ${safeEnv.name} has no e-stop layer (not a robot task)`;
+              events.push({ event: "log", t: "t" in e ? e.t : 0, index: stepIndex, lines: [line] });
+            }
+          }
           if (e.event === "retry") tryStartT = e.t;
           if (e.event === "step") stepIndex = e.index + 1;
           if (e.event === "step" || e.event === "reset") watch?.onStep?.(env, stepIndex);
@@ -135,10 +155,10 @@ export class TrialExecutor {
   }
 
   private envFor(job: TrialJob): Env<unknown, unknown> {
-    const key = `${job.task.id}@${job.task.version}/${job.obsType ?? ""}`;
+    const key = `${job.task.id}@${job.task.version}/${job.obsType ?? ""}/${job.reset ?? ""}/${job.verifier ?? ""}`;
     if (this.env?.key !== key) {
       this.env?.env.close();
-      const env = makeEnv(job.task.id, { obsType: job.obsType ?? undefined });
+      const env = makeEnv(job.task.id, { obsType: job.obsType ?? undefined, ...jobVariant(job) });
       if (env.spec.version !== job.task.version) {
         env.close();
         throw new InvalidInputError(

@@ -166,7 +166,17 @@ export type FleetEvent =
     };
 
 /** What an operator may ask of a station while the fleet runs. */
-export type StationControl = "pause" | "resume" | "home";
+export type StationControl = "pause" | "resume" | "home" | "e-stop";
+
+/** A station that can stop its running trial at once (a robot's emergency stop): ThreadStation. */
+export interface EStoppable {
+  /** Stops the running trial at its next step, as a safety stop "e-stop"; false when no trial runs. */
+  eStop(reason: string): boolean;
+}
+
+function canEStop(station: Station): station is Station & EStoppable {
+  return typeof (station as Partial<EStoppable>).eStop === "function";
+}
 
 /** A run as it stands, for live views. */
 export interface ActiveRun {
@@ -412,6 +422,28 @@ export class Fleet {
     slot.paused = false;
     this.emitControl(slot, "resume", "done", null);
     this.pump();
+  }
+
+  /**
+   * The emergency stop: pauses the station (it takes no new trial until `resume`) and stops the trial it runs at its
+   * next step; that trial is recorded as a safety failure of kind "e-stop". Returns whether a trial was stopped.
+   * Throws StationControlError when the station has no e-stop (only its pause then takes effect).
+   * @example fleet.eStop("sim-0", "operator pressed e-stop") // true: sim-0's trial ends, sim-0 is paused
+   */
+  eStop(stationId: string, reason = "operator e-stop"): boolean {
+    const slot = this.slotOf(stationId);
+    const wasPaused = slot.paused;
+    slot.paused = true;
+    if (!wasPaused) this.emitControl(slot, "pause", "done", null);
+    if (!canEStop(slot.station)) {
+      this.emitControl(slot, "e-stop", "failed", "the station has no e-stop; it is paused");
+      this.noteQueue();
+      throw new StationControlError(`station ${stationId} has no e-stop; it is paused and finishes its trial`);
+    }
+    const stopped = slot.state === "busy" && slot.station.eStop(reason);
+    this.emitControl(slot, "e-stop", "done", stopped ? `stopping its trial: ${reason}` : "no trial was running");
+    this.noteQueue();
+    return stopped;
   }
 
   /**

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { VerificationSchema } from "../core/env.js";
 import { TerminationSchema, TrialEventSchema, TrialOutcomeSchema } from "../core/trial.js";
+import type { EnvVariant } from "../env/registry.js";
 
 /**
  * A trial job: everything a station needs to run one trial, as plain data, so the same job can go to a worker
@@ -16,6 +17,9 @@ export const TrialJobSchema = z.object({
   task: z.object({ id: z.string(), version: z.number().int() }),
   evalFingerprint: z.string(), // the station refuses a job whose fingerprint differs from its own task's
   obsType: z.string().nullable(),
+  /** The task's variant (env/registry.ts EnvVariant); absent or null: the default (state reset, state predicate). */
+  reset: z.enum(["state", "procedural"]).nullish(),
+  verifier: z.enum(["state", "pixel"]).nullish(),
   policy: z.object({
     name: z.string(),
     path: z.string(),
@@ -37,6 +41,11 @@ export const TrialJobSchema = z.object({
   video: z.object({ size: z.number().int().positive(), fps: z.number().positive() }).nullable(),
 });
 export type TrialJob = z.infer<typeof TrialJobSchema>;
+
+/** The task variant a job asks for (its reset mode and verifier; the defaults when absent). */
+export function jobVariant(job: Pick<TrialJob, "reset" | "verifier">): EnvVariant {
+  return { reset: job.reset ?? undefined, verifier: job.verifier ?? undefined };
+}
 
 /** What a station hands back for a job (the JSON part; video bytes travel beside it, see TrialVideo). */
 export const TrialOutputSchema = z.object({

@@ -1,6 +1,6 @@
 /**
  * The live board: what a process running trials publishes about its fleet, as files in the run store, for readers in
- * other processes (`enpire ui`'s Fleet page), and the control requests it answers (pause, resume, home a station).
+ * other processes (`enpire ui`'s Fleet page), and the control requests it answers (pause, resume, home, e-stop a station).
  *
  * Files under `<store>/live/`:
  * - `fleets/<fleetId>.json`: one fleet's stations (health, paused, current and last trial, latest frame, MRU) and
@@ -26,7 +26,7 @@ import type { StationFrame } from "./station.js";
 export const LIVE_STALE_MS = 10_000; // a fleet file not rewritten for this long, by a live process or not, is gone
 export const LIVE_KEEP_CLOSED_MS = 10 * 60_000; // how long readers still show a closed fleet's stations
 
-export const CONTROL_ACTIONS = ["pause", "resume", "home"] as const;
+export const CONTROL_ACTIONS = ["pause", "resume", "home", "e-stop"] as const;
 export type ControlAction = (typeof CONTROL_ACTIONS)[number];
 
 export const LiveStationSchema = z.object({
@@ -474,6 +474,15 @@ export class LiveBoard {
         return {
           ok: true,
           message: was?.paused ? `station ${station} takes trials again` : `station ${station} was not paused`,
+        };
+      }
+      if (action === "e-stop") {
+        const stopped = this.fleet.eStop(station, "operator e-stop from the Fleet page");
+        return {
+          ok: true,
+          message: stopped
+            ? `station ${station} stops its trial now (a safety stop "e-stop") and is paused; resume it when safe`
+            : `station ${station} ran no trial; it is paused; resume it when safe`,
         };
       }
       await this.fleet.home(station);

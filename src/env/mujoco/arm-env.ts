@@ -15,17 +15,21 @@
  *   joint positions rad (arm order) · EE position m (world) · EE orientation quaternion w, x, y, z · gripper width m
  *   · gripper force N (positive squeezes) · EE wrench estimate: the contact force and torque (about the EE site) that
  *   the world applies to the arm, its fingers and what they hold, N and N·m, world frame.
+ * Observation (obsType "pixels": `observeWith({ kind: "pixels", cameras, size })` before the first reset, or the
+ *   config's `observation`) { proprio: the arm's proprioception above (a task's extra state numbers are left out:
+ *   they are the simulator's, which a pixel policy must see for itself), images: { <camera>: size × size × 3 RGB
+ *   bytes, row-major, top row first } }, each camera rendered by the software renderer after every step and reset.
  * Safety
  *   robotState(), commandedTarget(action) and holdAction(action): the read-only robot capability that the 3D safety
  *   wrappers (env/wrappers/safety-3d.ts) find by these methods; computed on demand.
  */
 import type { Env, SceneGeometry, StepResult, TaskSpec, Verification } from "../../core/env.js";
 import { InvalidInputError } from "../../core/errors.js";
-import type { BoxSpace } from "../../core/space.js";
+import type { BoxSpace, DictSpace } from "../../core/space.js";
 import { DiffIk, type IkTarget, matToQuat } from "./ik.js";
+import type { RenderResult } from "./render/index.js";
 import { type ArmNames, GRIPPER } from "./robot.js";
 import { MjScene, type Vec3 } from "./scene.js";
-import type { RenderResult } from "./render/index.js";
 import { mujocoSceneGeometry, mujocoScenePoses } from "./scene-view.js";
 
 export type GripperMode = "action" | "locked-closed" | "locked-open";
@@ -49,6 +53,24 @@ export interface ArmEnvConfig {
   heldBodies?: string[];
   /** IK iterations per control step (the target moves little per step, so a few suffice). */
   ikIterations?: number;
+  /** What observe() returns: the task's state vector (default) or pixels (see observeWith). */
+  observation?: ArmObservation;
+}
+
+/** An ArmEnv's observation: its task's state vector, or the arm's proprioception with camera images. */
+export type ArmObservation = { kind: "state" } | PixelObservation;
+
+/** Pixel observations: these cameras (1 to 8 of the station's), each `size` px square (16..512). */
+export interface PixelObservation {
+  kind: "pixels";
+  cameras: string[];
+  size: number;
+}
+
+/** What observe() returns with a PixelObservation. */
+export interface ArmPixelObs {
+  proprio: number[]; // the arm's proprioception, as proprioNames
+  images: Record<string, Uint8Array>; // camera name → size × size × 3 RGB bytes
 }
 
 /** The names of the state observation for an arm: what `ArmEnv.observe()` returns, in order. */
@@ -74,9 +96,29 @@ export function proprioNames(arm: ArmNames): string[] {
 }
 
 /** The state observation space for an arm. Bounds are loose (forces can be large), so one range fits all. */
-export function proprioSpace(arm: ArmNames): BoxSpace {
-  const names = proprioNames(arm);
+export function proprioSpace(arm: ArmNames, taskNames: readonly string[] = []): BoxSpace {
+  const names = [...proprioNames(arm), ...taskNames];
   return { kind: "box", shape: [names.length], low: -1000, high: 1000, dtype: "float64", names };
+}
+
+/**
+ * The observation space of pixel observations, as Push-T's pixels_agent_pos: a dict with the proprioception's box
+ * under "proprio" and one uint8 box [size, size, 3] per camera under "images.<camera>" (a dict space holds boxes
+ * only, so the nested images are named by their path in the observation).
+ * @example pixelObservationSpace(armNames("right"), { kind: "pixels", cameras: ["top"], size: 96 }).spaces["images.top"]
+ */
+export function pixelObservationSpace(arm: ArmNames, pixels: PixelObservation): DictSpace {
+  const spaces: Record<string, BoxSpace> = { proprio: proprioSpace(arm) };
+  for (const camera of pixels.cameras) {
+    spaces[`images.${camera}`] = {
+      kind: "box",
+      shape: [pixels.size, pixels.size, 3],
+      low: 0,
+      high: 255,
+      dtype: "uint8",
+    };
+  }
+  return { kind: "dict", spaces };
 }
 
 /** The action space for an arm and action config. */
@@ -121,7 +163,6 @@ export interface TaskStepOutcome {
 }
 
 export abstract class ArmEnv implements Env<number[], readonly number[]> {
-  readonly spec: TaskSpec;
   readonly name: string;
   protected readonly scene: MjScene;
   protected readonly arm: ArmNames;
@@ -143,7 +184,8 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
   private closed = false;
 
   constructor(config: ArmEnvConfig) {
-    this.spec = config.spec;
+    this.stateSpec = config.spec;
+    this.currentSpec = config.spec;
     this.name = `${config.spec.id}@${config.spec.version}`;
     this.arm = config.arm;
     this.action = config.action;
@@ -171,7 +213,56 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     this.qCmd = new Float64Array(this.arm.joints.length);
     this.target = { pos: [0, 0, 0], mat: [1, 0, 0, 0, 1, 0, 0, 0, 1] };
     this.gripperCmd = config.action.gripper === "locked-open" ? GRIPPER.maxOpening : GRIPPER.closedTarget;
+    if (config.observation) this.observeWith(config.observation);
   }
+
+  /** The task's spec; with pixel observations its observationSpace is pixelObservationSpace's. */
+  get spec(): TaskSpec {
+    return this.currentSpec;
+  }
+  private currentSpec: TaskSpec;
+  private readonly stateSpec: TaskSpec;
+
+  /**
+   * Chooses what observe(), reset() and step() return, before the first reset: the task's state vector, or the arm's
+   * proprioception and camera images (ArmPixelObs; the spec's observationSpace changes to match). Throws
+   * InvalidInputError for an unknown camera, a size outside 16..512 px, or after the first reset.
+   * @example env.observeWith({ kind: "pixels", cameras: ["top", "right_wrist_cam"], size: 96 }); env.reset({ seed: 0 }).images.top
+   */
+  observeWith(observation: ArmObservation): void {
+    this.assertOpen();
+    if (this.started) throw new InvalidInputError(`${this.spec.id}: choose the observation before the first reset`);
+    if (observation.kind === "state") {
+      this.currentSpec = this.stateSpec;
+      this.pixels = undefined;
+      return;
+    }
+    const known = this.cameraNames();
+    const { cameras, size } = observation;
+    if (!Array.isArray(cameras) || cameras.length < 1 || cameras.length > 8) {
+      throw new InvalidInputError(`${this.spec.id} pixel observation needs 1 to 8 cameras, got ${String(cameras)}`);
+    }
+    for (const c of cameras) {
+      if (!known.includes(c)) {
+        throw new InvalidInputError(`${this.spec.id} has no camera "${c}"; choose from ${known.join(", ")}`);
+      }
+    }
+    if (!Number.isInteger(size) || size < 16 || size > 512) {
+      throw new InvalidInputError(`${this.spec.id} pixel observation size must be an integer 16..512 px, got ${size}`);
+    }
+    this.pixels = { kind: "pixels", cameras: [...cameras], size };
+    this.currentSpec = { ...this.stateSpec, observationSpace: pixelObservationSpace(this.arm, this.pixels) };
+  }
+
+  /** The pixel observation now (the configured cameras, or `top` at 96 px when none are configured). */
+  pixelObservation(): ArmPixelObs {
+    this.assertOpen();
+    const { cameras, size } = this.pixels ?? { cameras: ["top"], size: 96 };
+    const images: Record<string, Uint8Array> = {};
+    for (const camera of cameras) images[camera] = this.scene.renderRgb(camera, size, size); // a fresh array each
+    return { proprio: this.proprio(), images };
+  }
+  private pixels: PixelObservation | undefined;
 
   /** Puts the scene in the episode's initial state, from the seed only; it must call holdArm(). */
   protected abstract resetScene(seed: number): void;
@@ -214,7 +305,24 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     };
   }
 
+  /**
+   * The observation now: the task's state vector (the arm's proprioception, then the task's own numbers), or with
+   * pixel observations an ArmPixelObs. Typed as the state vector, which tasks and their tests use; the registry hands
+   * every env out as Env<unknown>, and the pixel spec describes the other shape.
+   */
   observe(): number[] {
+    this.assertOpen();
+    if (this.pixels) return this.pixelObservation() as unknown as number[];
+    return [...this.proprio(), ...this.taskState()];
+  }
+
+  /** The task's own numbers after the arm's proprioception in the state observation (object poses, ...). */
+  protected taskState(): number[] {
+    return [];
+  }
+
+  /** The arm's proprioception now, as proprioNames: joints, EE pose, gripper width and force, EE wrench. */
+  proprio(): number[] {
     this.assertOpen();
     const s = this.scene;
     const qpos = s.qposView();
@@ -334,6 +442,15 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     const raw = this.arm.joints.map((_, i) => action[i]);
     const pose = this.ik.forward(this.jointTargets(action));
     return { eePosition: [...pose.pos], eeQuat: matToQuat(pose.mat), jointTargets: raw };
+  }
+
+  /**
+   * What host tools that model the station's hardware read (src/env/mujoco/tools/): the scene (read only: never
+   * step, write or restore it), the driven arm's names, the action config and the EE position after the last reset.
+   */
+  toolView(): { scene: MjScene; arm: ArmNames; action: ArmActionConfig; startEe: Vec3 } {
+    this.assertOpen();
+    return { scene: this.scene, arm: this.arm, action: this.action, startEe: [...this.startEe] };
   }
 
   /** The action that keeps the arm's command where it is (no EE move, or the current joint targets), with the

@@ -35,7 +35,14 @@ import {
   type StartResponse,
   type Status,
 } from "../../env/station/protocol.js";
-import { type TrialJob, TrialJobSchema, type TrialOutput, TrialOutputSchema, type TrialVideo } from "../job.js";
+import {
+  jobVariant,
+  type TrialJob,
+  TrialJobSchema,
+  type TrialOutput,
+  TrialOutputSchema,
+  type TrialVideo,
+} from "../job.js";
 import { VideoWriter } from "../video.js";
 import { ThreadStation } from "./thread-station.js";
 
@@ -302,12 +309,14 @@ export class StationServer {
         "job.task",
       );
     }
-    if (job.evalFingerprint !== task.evalFingerprint) {
+    // the station judges the job's variant of its task (reset mode, verifier): that variant's fingerprint
+    const own = job.reset || job.verifier ? evalFingerprint(task.id, jobVariant(job)) : task.evalFingerprint;
+    if (job.evalFingerprint !== own) {
       this.counters.refused++;
       fail(
         "fingerprint-mismatch",
         `station ${this.id} runs ${task.id}@${task.version} with evaluation fingerprint ` +
-          `${task.evalFingerprint.slice(0, 12)}, but the job was made for ${job.evalFingerprint.slice(0, 12)}; ` +
+          `${own.slice(0, 12)}, but the job was made for ${job.evalFingerprint.slice(0, 12)}; ` +
           "update the station or the dispatcher so both run the same evaluation code",
         "job.evalFingerprint",
       );

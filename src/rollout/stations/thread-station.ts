@@ -10,6 +10,7 @@ import {
   type StationStatus,
   type StationView,
 } from "../station.js";
+import { EStopSignal } from "./e-stop-signal.js";
 import type { FromWorker, ThreadWorkerData, ToWorker, WorkerError } from "./thread-worker.js";
 
 /** What a station that knows exactly when it worked hands back: `timing` is the trial's span on the station. */
@@ -88,6 +89,8 @@ export class ThreadStation implements Station {
   private geometry: SceneGeometry | null = null; // the scene geometry the thread posted last (views come without it)
   /** Shared with the thread: [preview size px (0: none), least ms between frames, 1: views]; see thread-worker.ts. */
   private readonly preview = new Int32Array(new SharedArrayBuffer(12));
+  /** Shared with the thread: the e-stop request its TrialExecutor reads between steps. */
+  private readonly eStopSignal = new EStopSignal();
 
   constructor(
     readonly id: string,
@@ -167,6 +170,18 @@ export class ThreadStation implements Station {
     }
   }
 
+  /**
+   * The emergency stop: the running trial stops at its next step, recorded as a safety stop of kind "e-stop" with
+   * this reason (for MuJoCo tasks, whose stations run with an e-stop layer; others log that they have none and run
+   * on). Returns false when no trial runs (nothing to stop; a later trial is not affected).
+   * @example station.eStop("operator pressed e-stop")
+   */
+  eStop(reason: string): boolean {
+    if (!this.busy || this.homing) return false; // busy from run() on: a trial whose thread still starts is stopped too
+    this.eStopSignal.trigger(reason);
+    return true;
+  }
+
   /** Starts the thread now rather than on the first trial (it takes a few hundred ms from TypeScript sources). */
   async ready(): Promise<void> {
     await this.spawn();
@@ -187,6 +202,7 @@ export class ThreadStation implements Station {
         worker = await this.spawn();
       } catch (err) {
         this.busy = false;
+        this.eStopSignal.clear();
         this.health = "faulted";
         this.detail = `its thread does not start: ${(err as Error).message}`;
         throw new StationFaultError(this.id, this.detail, true, { cause: err });
@@ -210,6 +226,7 @@ export class ThreadStation implements Station {
       signal?.addEventListener("abort", onAbort, { once: true });
       const settle = () => {
         clearTimeout(timer);
+        this.eStopSignal.clear(); // a stop that came as the trial ended is not the next trial's
         signal?.removeEventListener("abort", onAbort);
         this.pending = undefined;
         this.busy = false;
@@ -267,10 +284,12 @@ export class ThreadStation implements Station {
     if (this.starting) return this.starting;
     this.starting = new Promise<Worker>((resolve, reject) => {
       this.geometry = null; // a new thread posts its env's geometry again
-      const worker = startWorker(
-        { stationId: this.id, preview: this.preview.buffer as SharedArrayBuffer },
-        this.options.resourceLimits,
-      );
+      const data = {
+        stationId: this.id,
+        preview: this.preview.buffer as SharedArrayBuffer,
+        eStop: this.eStopSignal.buffer,
+      } satisfies ThreadWorkerData;
+      const worker = startWorker(data, this.options.resourceLimits);
       let ready = false;
       worker.on("message", (message: FromWorker) => {
         if (message.type === "ready") {
@@ -363,13 +382,19 @@ export class ThreadStation implements Station {
   }
 }
 
-/** Rebuilds an error thrown inside the thread: the job's own errors as they were, anything else as a fault. */
-function jobError(station: string, e: WorkerError): Error {
+/**
+ * Rebuilds an error thrown inside the thread: the job's own errors as they were, a failed reset as a fault that takes
+ * the station out of service, anything else as a fault.
+ */
+export function jobError(station: string, e: WorkerError): Error {
   if (e.name === "PolicyError") {
     return new PolicyError(e.message, (e.kind ?? "load") as PolicyError["kind"]);
   }
   if (e.name === "InvalidInputError" || e.name === "UnknownTaskError") return new InvalidInputError(e.message);
   const cause = Object.assign(new Error(e.message), { name: e.name, stack: e.stack });
+  // the scene could not be put back, after the reset's own retries: a person must look (out of service)
+  if (e.name === "ResetFailedError")
+    return new StationFaultError(station, `reset failed: ${e.message}`, true, { cause });
   return new StationFaultError(station, `the trial failed inside the station: ${e.name}: ${e.message}`, false, {
     cause,
   });

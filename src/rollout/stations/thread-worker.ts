@@ -20,6 +20,7 @@ import type { Env, SceneGeometry } from "../../core/env.js";
 import { hasSceneView } from "../../env/scene-view.js";
 import { TrialExecutor, type TrialWatch } from "../execute.js";
 import type { TrialJob, TrialOutput } from "../job.js";
+import { EStopSignal } from "./e-stop-signal.js";
 
 export type ToWorker = { type: "run"; id: number; job: TrialJob } | { type: "home"; id: number } | { type: "close" };
 
@@ -48,6 +49,7 @@ export type FromWorker =
 export interface ThreadWorkerData {
   stationId: string;
   preview: SharedArrayBuffer; // Int32Array [size px (0: no frames), least ms between frames, 1: 3D views wanted]
+  eStop?: SharedArrayBuffer; // an EStopSignal's buffer: the station's e-stop requests, read between steps
 }
 
 /** Epoch milliseconds with sub-millisecond precision, comparable between threads. */
@@ -58,7 +60,9 @@ if (!port) throw new Error("thread-worker.ts is the body of a worker thread; sta
 const data = workerData as Partial<ThreadWorkerData> | null;
 const stationId = data?.stationId ?? "thread";
 const preview = new Int32Array(data?.preview ?? new SharedArrayBuffer(12));
-const executor = new TrialExecutor(stationId, "rgb24");
+const executor = new TrialExecutor(stationId, "rgb24", {
+  eStop: data?.eStop ? new EStopSignal(data.eStop) : undefined,
+});
 
 /**
  * Renders and posts preview frames when they are asked for: during a trial after a step (not the reset: the scene

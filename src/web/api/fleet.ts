@@ -2,10 +2,11 @@
  * The Fleet API: the live state of every station, read from the fleet files that processes running trials publish
  * under `<store>/live/fleets/` (the contract is in src/rollout/live-board.ts), a utilisation timeline of the last
  * minutes from the run index, and, only when the server runs with `--allow-control`, a route that asks a live fleet
- * to pause, resume or home one of its stations (a request file, answered by the fleet with a `.done.json`).
+ * to pause, resume, home or e-stop one of its stations (a request file, answered by the fleet with a `.done.json`).
  *
  *   GET  /api/fleet?windowMin=15                     fleets, stations (with frame and 3D view URLs), timeline
- *   POST /api/fleet/stations/:id/control             { action: "pause" | "resume" | "home" }  (allowControl only)
+ *   POST /api/fleet/stations/:id/control             { action: "pause" | "resume" | "home" | "e-stop" }  (allowControl
+ *                                                    only; e-stop stops the running trial as a safety stop and pauses)
  */
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";

@@ -21,7 +21,8 @@ export const CARD = Object.freeze({
 });
 
 export const SLOT = Object.freeze({
-  axis: [0.35, 0.2] as const, // m, world x, y of the slot's centre (in front of the left arm)
+  axis: [0.35, 0.2] as const, // m, world x, y of the slot's nominal centre and the board's centre (front of the left arm)
+  range: [0.01, 0.006] as const, // m, the slot's centre is drawn per episode within ± these of `axis` (x along, y across)
   boardTop: 0.002, // m, top of the motherboard plate
   floorHeight: 0.002, // m, the housing's floor above the board: the slot's bottom, where a seated edge rests
   depth: 0.008, // m, slot depth from its floor to the housing's top
@@ -41,7 +42,10 @@ const CARD_RGBA = [0.05, 0.3, 0.12, 1] as const;
 const EDGE_RGBA = [0.85, 0.68, 0.2, 1] as const;
 const BRACKET_RGBA = [0.7, 0.72, 0.75, 1] as const;
 
-/** The motherboard and the slot for a slot width (m): one static body. */
+/**
+ * The motherboard (static body `motherboard`) and the slot housing for a slot width (m): static body `slot`, its
+ * origin at the slot's nominal centre on the board's top, so moving its body_pos moves the slot on the board.
+ */
 export function slotMjcf(slotWidth: number): string {
   const [cx, cy] = SLOT.axis;
   const innerHalfX = CARD.edgeLength / 2 + SLOT.endGap;
@@ -49,7 +53,7 @@ export function slotMjcf(slotWidth: number): string {
   const halfY = slotWidth / 2 + SLOT.wallThickness;
   const wallZ = SLOT_FLOOR + SLOT.depth / 2;
   const common = { friction: [SLOT.friction, 0.005, 0.0001], condim: 3 } as const;
-  const geoms = [
+  const board = body({ name: "motherboard" }, [
     geom({
       name: "motherboard",
       type: "box",
@@ -58,11 +62,15 @@ export function slotMjcf(slotWidth: number): string {
       rgba: BOARD_RGBA,
       ...common,
     }),
+  ]);
+  // the housing's geoms relative to the slot body's origin (0, 0 at the slot's centre)
+  const [ox, oy] = [0, 0];
+  const geoms = [
     geom({
       name: "slot_floor",
       type: "box",
       size: [halfX, halfY, SLOT.floorHeight / 2],
-      pos: [cx, cy, SLOT.boardTop + SLOT.floorHeight / 2],
+      pos: [ox, oy, SLOT.boardTop + SLOT.floorHeight / 2],
       rgba: SLOT_RGBA,
       ...common,
     }),
@@ -73,7 +81,7 @@ export function slotMjcf(slotWidth: number): string {
         name: `slot_wall_${side > 0 ? "back" : "front"}`,
         type: "box",
         size: [halfX, SLOT.wallThickness / 2, SLOT.depth / 2],
-        pos: [cx, cy + side * (slotWidth / 2 + SLOT.wallThickness / 2), wallZ],
+        pos: [ox, oy + side * (slotWidth / 2 + SLOT.wallThickness / 2), wallZ],
         rgba: SLOT_RGBA,
         ...common,
       }),
@@ -81,14 +89,14 @@ export function slotMjcf(slotWidth: number): string {
         name: `slot_end_${side > 0 ? "right" : "left"}`,
         type: "box",
         size: [SLOT.endWallThickness / 2, slotWidth / 2, SLOT.depth / 2],
-        pos: [cx + side * (innerHalfX + SLOT.endWallThickness / 2), cy, wallZ],
+        pos: [ox + side * (innerHalfX + SLOT.endWallThickness / 2), oy, wallZ],
         rgba: SLOT_RGBA,
         ...common,
       }),
     );
   }
-  geoms.push(site({ name: "slot_bottom", pos: [cx, cy, SLOT_FLOOR], size: [0.001], group: 4 }));
-  return body({ name: "slot" }, geoms);
+  geoms.push(site({ name: "slot_bottom", pos: [ox, oy, SLOT_FLOOR], size: [0.001], group: 4 }));
+  return board + body({ name: "slot", pos: [cx, cy, 0] }, geoms);
 }
 
 /**

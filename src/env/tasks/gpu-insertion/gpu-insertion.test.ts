@@ -14,12 +14,12 @@ const STEP_XY = 0.00025; // m per unit action across
 test("the registry lists gpu-insertion, gives its spec without MuJoCo, and builds it after prepareTask", async () => {
   assert.ok(listTasks().some((t) => t.id === "gpu-insertion"));
   assert.equal(taskSpec("gpu-insertion").maxSteps, 750); // 30 s at 25 Hz
-  assert.throws(() => taskSpec("gpu-insertion", "pixels"), /no observation type "pixels"/);
+  assert.throws(() => taskSpec("gpu-insertion", "video"), /no observation type "video"/);
   assert.match(evalFingerprint("gpu-insertion"), /^[0-9a-f]{64}$/);
   assert.notEqual(evalFingerprint("gpu-insertion"), evalFingerprint("pin-insertion"));
   await prepareTask("gpu-insertion");
   const env = makeEnv("gpu-insertion");
-  assert.equal(env.name, "gpu-insertion@1");
+  assert.equal(env.name, "gpu-insertion@2");
   env.close();
 });
 
@@ -36,10 +36,11 @@ function run(env: GpuInsertion, seed: number, act: (obs: number[], i: number) =>
 }
 
 /** Moves the EE over the slot's centre offset by (offsetX along, offsetY across), then straight down once there. */
-function alignThenDown(offsetY: number, offsetX = 0) {
+function alignThenDown(env: GpuInsertion, offsetY: number, offsetX = 0) {
   return (obs: number[], i: number) => {
-    const ex = SLOT.axis[0] + offsetX - obs[6];
-    const ey = SLOT.axis[1] + offsetY - obs[7];
+    const [sx, sy] = env.slotCentre(); // privileged: the test knows where this episode's slot is
+    const ex = sx + offsetX - obs[6];
+    const ey = sy + offsetY - obs[7];
     const clip = (v: number) => Math.max(-1, Math.min(1, v));
     const there = Math.hypot(ex, ey) < 0.0002 || i >= 40;
     return [clip(ex / STEP_XY), clip(ey / STEP_XY), there ? -1 : 0];
@@ -56,14 +57,24 @@ test("reset is seeded: the same seed gives the same start, another seed another;
     const b = env.reset({ seed: 7 });
     assert.deepEqual(b, a);
     assert.deepEqual(env.cardState(), cardA);
+    const slotA = env.slotCentre();
     const c = env.reset({ seed: 8 });
     assert.notDeepEqual(c, a);
+    // the slot's place is drawn per episode within its range on the board
+    assert.notDeepEqual(env.slotCentre(), slotA);
+    for (const [x, y] of [slotA, env.slotCentre()]) {
+      assert.ok(
+        Math.abs(x - SLOT.axis[0]) <= SLOT.range[0] && Math.abs(y - SLOT.axis[1]) <= SLOT.range[1],
+        `${x}, ${y}`,
+      );
+    }
+    env.reset({ seed: 7 });
     // edge 8 mm (housing) + 5 mm hover + 0..3 mm jitter ± 2 mm grasp above the floor, level, within the jitter across
     for (const h of cardA.edgeAboveFloor) assert.ok(h > 0.008 + 0.002 && h < 0.008 + 0.011, `${h}`);
     assert.ok(cardA.tiltDeg < 1, `tilt ${cardA.tiltDeg}°`);
     assert.ok(Math.abs(cardA.across) < 0.0035);
     // the card is centred between the pads (the fingers' coupling is stiff): its edge is under the EE across the slot
-    assert.ok(Math.abs(SLOT.axis[1] + cardA.across - a[7]) < 0.0003, `card ${cardA.across}, ee ${a[7]}`);
+    assert.ok(Math.abs(env.slotCentre()[1] + cardA.across - a[7]) < 0.0003, `card ${cardA.across}, ee ${a[7]}`);
     assert.ok(a[14] > 10, `grip force ${a[14]} N`);
   } finally {
     env.close();
@@ -75,18 +86,18 @@ test("aligned then straight down seats the card; onto the housing is too much fo
   const env = new GpuInsertion();
   try {
     for (const seed of [0, 1]) {
-      const { verdict, steps } = run(env, seed, alignThenDown(0));
+      const { verdict, steps } = run(env, seed, alignThenDown(env, 0));
       assert.equal(verdict.success, true, `seed ${seed}: ${verdict.reason}`);
       assert.ok(steps < 120, `ended on success after ${steps} steps`);
       assert.ok(Number(verdict.metrics.peakForceN) < 15);
     }
     // 3 mm across the slot the edge lands on the back wall's top; pushing on builds the force past the limit
-    const pushed = run(env, 0, alignThenDown(0.003));
+    const pushed = run(env, 0, alignThenDown(env, 0.003));
     assert.equal(pushed.verdict.success, false);
     assert.match(pushed.verdict.reason ?? "", /^too much force/);
     // 3 mm along the slot one end of the edge lands on an end wall; pressing gently (≤ 8 N) pivots the card in the
     // grasp until one end is at the floor and the other high: tilted
-    const pivot = alignThenDown(0, 0.003);
+    const pivot = alignThenDown(env, 0, 0.003);
     const tilted = run(env, 0, (obs, i) => (obs[17] > 8 ? [0, 0, 0] : pivot(obs, i)));
     assert.match(tilted.verdict.reason ?? "", /^tilted: the card is \d+\.\d° off upright/);
     assert.ok(Number(tilted.verdict.metrics.tiltDeg) > 5);
@@ -114,5 +125,7 @@ test("evaluate() runs gpu insertion with the example heuristic through a thread 
   });
   assert.equal(result.status, "finished");
   assert.equal(result.trials.length, 2);
-  assert.equal(result.summary.successes, 2);
+  // since v2 the slot's place is drawn per episode and the proprioceptive heuristic must find it by probing: its
+  // success rate is measured in the README (it fell from 20/20), so only the station's run is checked here
+  for (const t of result.trials) assert.equal(typeof t.success, "boolean");
 });

@@ -4,9 +4,12 @@
  * slot, task-references.md §3).
  * Id          gpu-insertion: a 1.6 mm card edge in a 1.9 mm slot (0.3 mm clearance, IndustReal's 0.1-0.5 mm scale),
  *             8 mm deep; the edge is 40 mm long with 2 mm free at each end of the slot.
- * Observation the left arm's proprioception, 21 numbers (mujoco/arm-env.ts): 6 joint angles rad, EE position m,
- *             EE quaternion, gripper width m, grip force N, EE contact wrench N / N·m (world frame). The slot is fixed
- *             on the station: its centre line runs along x through x 0.35, y 0.2 m; its floor is at z 0.004 m.
+ * Observation 23 numbers: the left arm's proprioception (21, mujoco/arm-env.ts: 6 joint angles rad, EE position m,
+ *             EE quaternion, gripper width m, grip force N, EE contact wrench N / N·m, world frame), then the slot's
+ *             centre x, y m. The slot's place on the board is drawn per episode from the seed: its centre line runs
+ *             along x through x 0.35 ± 0.01, y 0.2 ± 0.006 m (so a policy cannot hard-code it; the start hovers over
+ *             it with the paper's ±3 mm jitter); its floor is at z 0.004 m. Pixel observations leave the slot out:
+ *             a pixel policy finds it itself (ctx.tools.arm.segment({ query: "slot" })).
  * Action      delta_ee_pose_translation: [dx, dy, dz] in [-1, 1] × (0.00025, 0.00025, 0.0004) m per step, capped at
  *             the same per step (the paper's per-step delta cap); orientation held, gripper held closed (15 N).
  * Control     25 Hz (20 physics steps of 2 ms): the paper's policy runs at 30 Hz, which is no whole number of 2 ms
@@ -18,11 +21,16 @@
  *             during the episode. Failures as the paper labels them: "out-of-range" (the EE left the box x, y ±50 mm,
  *             z −140..+30 mm around its start), "too much force", "tilted" (not seated and the card more than 2°
  *             off upright, e.g. one end in the slot), "too high" (not seated when time ran out).
- * Reset       "state" (the simulator shortcut): the hardest phase, card grasped with its edge over the slot. From the
- *             seed only: EE at the nominal hover (edge 5 mm above the housing) moved x, y ±3 mm and z 0..+3 mm (the
- *             paper's jitter), the card's place in the grasp ±1 mm along the edge and ±2 mm in height; then the grip
- *             closes and the scene settles 0.3 s. The procedural reset (unplug the card, re-grasp) comes later.
- * History     v1: first version.
+ * Reset       chosen when the env is made (`new GpuInsertion({ reset })`), part of the evaluation side.
+ *             "state" (the default, the simulator shortcut): the hardest phase, card grasped with its edge over the
+ *             slot. From the seed only: EE at the nominal hover (edge 5 mm above the housing) moved x, y ±3 mm and z
+ *             0..+3 mm (the paper's jitter), the card's place in the grasp ±1 mm along the edge and ±2 mm in height,
+ *             and the slot's place; then the grip closes and the scene settles 0.3 s.
+ *             "procedural": the left arm unplugs the card (or finds it standing on pixels and grasps it), the slot is
+ *             moved to the episode's place once the card is clear, and the arm lowers the card to the same seeded
+ *             hover (gpu-reset.ts); a fresh env starts with the card standing in the slot, not held. Retries up to
+ *             3 times, then ResetFailedError; `lastReset()` records success, attempts, simulated and wall time.
+ * History     v1: first version. v2: the slot's place drawn per episode; reset modes.
  */
 import type { TaskSpec, Verification } from "../../../core/env.js";
 import { RandomState } from "../../../core/rng.js";
@@ -33,10 +41,14 @@ import {
   proprioSpace,
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
+import { ArmMotion } from "../../mujoco/reset/motion.js";
+import { colourLocator, type ObjectLocator } from "../../mujoco/reset/perception.js";
+import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { CARD, cardMjcf, SLOT, SLOT_FLOOR, SLOT_TOP, slotMjcf } from "./card-slot.js";
+import { GPU_RESET, restageCard } from "./gpu-reset.js";
 
 /** Every evaluation constant of the task. */
 export const GPU_TASK = Object.freeze({
@@ -73,36 +85,54 @@ const ACTION: ArmActionConfig = {
 
 export const GPU_TASK_ID = "gpu-insertion";
 
-export const GPU_SPEC: TaskSpec = deepFreeze({
-  id: GPU_TASK_ID,
-  version: 1,
-  description:
-    "Seat a grasped card's 1.6 mm edge into a PCIe-like slot (0.3 mm clearance, 8 mm deep) with the left arm of a " +
-    "simulated bimanual MuJoCo station. Starts with the edge over the slot (the hardest phase). Success: edge within " +
-    "1 mm of full depth, centred and upright, no contact force above the limit.",
-  observationSpace: proprioSpace(ARM),
-  actionSpace: armActionSpace(ARM, ACTION),
-  maxSteps: GPU_TASK.timeoutS * GPU_TASK.controlHz,
-  controlHz: GPU_TASK.controlHz,
-  evaluation: {
-    reference: "ENPIRE GPU insertion (paper §2.3 runner config), card-edge peg in slot with Factory-style criteria",
-    cardThickness: CARD.thickness,
-    edgeLength: CARD.edgeLength,
-    slotWidth: CARD.thickness + GPU_TASK.clearance,
-    slotDepth: SLOT.depth,
-    slotAxis: [...SLOT.axis],
-    slotFloor: SLOT_FLOOR,
-    ...structuredClone({ ...GPU_TASK }),
-    physics: {
-      engine: "MuJoCo (WebAssembly) 3.14.0",
-      timestep: 0.002,
-      integrator: "implicitfast",
-      cone: "pyramidal",
+function makeSpec(resetMode: ResetMode): TaskSpec {
+  return deepFreeze({
+    id: GPU_TASK_ID,
+    version: 2,
+    description:
+      "Seat a grasped card's 1.6 mm edge into a PCIe-like slot (0.3 mm clearance, 8 mm deep) with the left arm of a " +
+      "simulated bimanual MuJoCo station. Starts with the edge over the slot (the hardest phase). Success: edge within " +
+      "1 mm of full depth, centred and upright, no contact force above the limit.",
+    observationSpace: proprioSpace(ARM, ["slot x m", "slot y m"]),
+    actionSpace: armActionSpace(ARM, ACTION),
+    maxSteps: GPU_TASK.timeoutS * GPU_TASK.controlHz,
+    controlHz: GPU_TASK.controlHz,
+    evaluation: {
+      reference: "ENPIRE GPU insertion (paper §2.3 runner config), card-edge peg in slot with Factory-style criteria",
+      cardThickness: CARD.thickness,
+      edgeLength: CARD.edgeLength,
+      slotWidth: CARD.thickness + GPU_TASK.clearance,
+      slotDepth: SLOT.depth,
+      slotAxis: [...SLOT.axis], // the nominal centre; each episode's is drawn within ± slotRange
+      slotRange: [...SLOT.range],
+      slotFloor: SLOT_FLOOR,
+      ...structuredClone({ ...GPU_TASK }),
+      physics: {
+        engine: "MuJoCo (WebAssembly) 3.14.0",
+        timestep: 0.002,
+        integrator: "implicitfast",
+        cone: "pyramidal",
+      },
+      gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
+      resetMode,
+      reset:
+        resetMode === "state"
+          ? "state: hover pose jitter + grasp jitter + slot place from RandomState(seed), grip, settle"
+          : "procedural: the left arm unplugs the card (or grasps it standing, found on pixels), the slot moves to its " +
+            "place from RandomState(seed), the arm lowers the card to the seeded hover; a fresh env's card stands in the slot",
+      ...(resetMode === "procedural" ? { procedural: structuredClone({ ...GPU_RESET }) } : {}),
     },
-    gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
-    reset: "state: hover pose jitter + grasp jitter from RandomState(seed), grip, settle",
-  },
-});
+  });
+}
+
+/** The spec with the default ("state") reset. */
+export const GPU_SPEC: TaskSpec = makeSpec("state");
+const GPU_PROCEDURAL_SPEC: TaskSpec = makeSpec("procedural");
+
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
+export function gpuSpec(mode: ResetMode = "state"): TaskSpec {
+  return mode === "state" ? GPU_SPEC : GPU_PROCEDURAL_SPEC;
+}
 
 /** The station's MJCF: two arms, the motherboard with its slot, the card. */
 export function gpuStationXml(): string {
@@ -133,24 +163,68 @@ export interface CardState {
  * env.step([0, 0, -1]); // descend 0.4 mm
  */
 export class GpuInsertion extends ArmEnv {
+  readonly resetMode: ResetMode;
   private readonly initial: Float64Array;
   private readonly cardBody: number;
   private readonly slotBody: number;
+  private readonly boardBody: number;
+  private readonly motion: ArmMotion;
+  private readonly locator: ObjectLocator;
+  private slotXY: [number, number] = [SLOT.axis[0], SLOT.axis[1]];
+  private lastRecord: ResetRecord | null = null;
+  private staged = false;
   private readonly cardQposAdr: number;
   private maxForce = 0;
   private outOfRange: string | null = null;
   private heldSteps = 0;
   private succeeded = false;
 
-  constructor() {
-    super({ spec: GPU_SPEC, xml: gpuStationXml(), arm: ARM, action: ACTION, heldBodies: ["card"] });
+  /**
+   * `reset`: "state" (default) or "procedural"; `locator`: how the procedural reset finds the card on pixels (default:
+   * the built-in colour locator on the top camera's RGB-D frames).
+   */
+  constructor(options: { reset?: ResetMode; locator?: ObjectLocator } = {}) {
+    const mode = resetModeOf(options.reset, GPU_TASK_ID);
+    super({ spec: gpuSpec(mode), xml: gpuStationXml(), arm: ARM, action: ACTION, heldBodies: ["card"] });
+    this.resetMode = mode;
     this.cardBody = this.scene.id("body", "card");
     this.slotBody = this.scene.id("body", "slot");
+    this.boardBody = this.scene.id("body", "motherboard");
     this.cardQposAdr = this.scene.qposAdr("card_free");
     stiffenFingerCouplings(this.scene);
     this.initial = this.scene.saveState();
+    this.motion = new ArmMotion(this.scene, ARM);
+    this.locator = options.locator ?? colourLocator((cam, size) => this.cameraFrame(cam, size, { depth: true }));
   }
 
+  /** The slot's centre x, y m, after the arm's proprioception (a state policy is told where the slot is). */
+  protected override taskState(): number[] {
+    return [...this.slotXY];
+  }
+
+  /** This episode's slot centre, world x, y m (drawn from the seed). */
+  slotCentre(): [number, number] {
+    return [...this.slotXY];
+  }
+
+  /** The last reset's record (mode, success, attempts, simulated s, wall ms, where it found the card); null before one. */
+  lastReset(): ResetRecord | null {
+    return this.lastRecord;
+  }
+
+  override close(): void {
+    this.motion.dispose();
+    super.close();
+  }
+
+  /** Moves the slot housing (a static body on the board) to centre x, y. */
+  private placeSlot(x: number, y: number): void {
+    const bodyPos = this.scene.model.body_pos as Float64Array;
+    bodyPos[3 * this.slotBody] = x;
+    bodyPos[3 * this.slotBody + 1] = y;
+    this.slotXY = [x, y];
+    this.scene.forward();
+  }
   /** Where the card is relative to the slot now. */
   cardState(): CardState {
     const a = this.scene.sitePos("card_edge_a");
@@ -158,8 +232,8 @@ export class GpuInsertion extends ArmEnv {
     const mat = this.scene.bodyMat(this.cardBody);
     return {
       edgeAboveFloor: [a[2] - SLOT_FLOOR, b[2] - SLOT_FLOOR],
-      across: (a[1] + b[1]) / 2 - SLOT.axis[1],
-      along: (a[0] + b[0]) / 2 - SLOT.axis[0],
+      across: (a[1] + b[1]) / 2 - this.slotXY[1],
+      along: (a[0] + b[0]) / 2 - this.slotXY[0],
       tiltDeg: (Math.acos(Math.min(1, Math.max(-1, mat[8]))) * 180) / Math.PI,
     };
   }
@@ -178,12 +252,20 @@ export class GpuInsertion extends ArmEnv {
     const jz = u(j.zLow, j.zHigh);
     const along = u(-GPU_TASK.graspJitter.along, GPU_TASK.graspJitter.along);
     const height = u(-GPU_TASK.graspJitter.height, GPU_TASK.graspJitter.height);
-
+    const slotX = SLOT.axis[0] + u(-SLOT.range[0], SLOT.range[0]);
+    const slotY = SLOT.axis[1] + u(-SLOT.range[1], SLOT.range[1]);
     const s = this.scene;
-    s.restoreState(this.initial);
     // nominal hover: EE (= the pads' centre) so that the edge is hoverEdgeHeight above the housing
     const eeZ = SLOT_TOP + GPU_TASK.hoverEdgeHeight + GPU_TASK.gripHeight;
-    const hover: Vec3 = [SLOT.axis[0] + jx, SLOT.axis[1] + jy, eeZ + jz];
+    const hover: Vec3 = [slotX + jx, slotY + jy, eeZ + jz];
+    this.clearEpisode();
+    if (this.resetMode === "procedural") {
+      this.proceduralReset(hover, () => this.placeSlot(slotX, slotY));
+      return;
+    }
+    const t0 = performance.now();
+    s.restoreState(this.initial);
+    this.placeSlot(slotX, slotY);
     const q = this.ik.solve(Q_SEED, { pos: hover, mat: DOWN }, { iterations: 100 }).q;
     // open just wider than the board, put the card between the pads, then close and settle
     const fingerOpen = CARD.thickness / 2 + 0.0003;
@@ -195,18 +277,64 @@ export class GpuInsertion extends ArmEnv {
     cardQ.set([hover[0] + along, hover[1], hover[2] - GPU_TASK.gripHeight + height, 1, 0, 0, 0], this.cardQposAdr);
     s.forward();
     s.step(GPU_TASK.settleSteps);
+    this.lastRecord = {
+      mode: "state",
+      success: true,
+      attempts: 1,
+      simSeconds: round3(GPU_TASK.settleSteps * s.timestep),
+      wallMs: Math.round(performance.now() - t0),
+      found: "set by the simulator",
+      failure: null,
+      retries: [],
+    };
+  }
+
+  /** The station's own reset: a fresh env first stands the card in the slot (not held), then the arm re-stages it. */
+  private proceduralReset(hover: Vec3, moveSlot: () => void): void {
+    const s = this.scene;
+    const t0 = performance.now();
+    const fresh = !this.staged;
+    if (fresh) {
+      s.restoreState(this.initial);
+      this.placeSlot(SLOT.axis[0], SLOT.axis[1]);
+      const home = this.ik.solve(Q_SEED, { pos: GPU_RESET.home, mat: DOWN }, { iterations: 100 }).q;
+      this.holdArm(home, GRIPPER.maxOpening);
+      // the card seated in the slot, upright, as a finished episode leaves it once the gripper lets go
+      s.qposView().set([SLOT.axis[0], SLOT.axis[1], SLOT_FLOOR + 0.0002, 1, 0, 0, 0], this.cardQposAdr);
+      s.forward();
+      s.step(GPU_TASK.settleSteps);
+      this.staged = true;
+    }
+    const { record, error } = runProcedure(
+      {
+        what: `${GPU_TASK_ID} procedural reset`,
+        attempts: GPU_RESET.attempts,
+        budgetSteps: GPU_RESET.budgetSteps,
+        timestep: s.timestep,
+      },
+      (budget, attempt) => restageCard(this.motion, this.locator, () => hover, moveSlot, budget, attempt > 0),
+    );
+    this.lastRecord = {
+      ...record,
+      found: fresh && record.success ? `fresh scene (${record.found})` : record.found,
+      wallMs: Math.round(performance.now() - t0),
+    };
+    if (error) throw error;
+    this.holdArm(this.motion.currentQ(), GRIPPER.closedTarget);
+  }
+
+  private clearEpisode(): void {
     this.maxForce = 0;
     this.outOfRange = null;
     this.heldSteps = 0;
     this.succeeded = false;
   }
-
   protected override onSubstep(): void {
     const card = this.cardBody;
     const slot = this.slotBody;
-    const force = this.scene.normalForceWhere(
-      (b1, b2) => (b1 === card && (b2 === slot || b2 === 0)) || (b2 === card && (b1 === slot || b1 === 0)),
-    );
+    const board = this.boardBody;
+    const fixed = (b: number) => b === slot || b === board || b === 0;
+    const force = this.scene.normalForceWhere((b1, b2) => (b1 === card && fixed(b2)) || (b2 === card && fixed(b1)));
     if (force > this.maxForce) this.maxForce = force;
   }
 
@@ -295,6 +423,10 @@ function metricsOf(s: CardState, peakForce: number): Record<string, number> {
 const EVALUATION_FILES = [
   "tasks/gpu-insertion/gpu-insertion",
   "tasks/gpu-insertion/card-slot",
+  "tasks/gpu-insertion/gpu-reset",
+  "mujoco/reset/motion",
+  "mujoco/reset/perception",
+  "mujoco/reset/procedure",
   "mujoco/arm-env",
   "mujoco/robot",
   "mujoco/ik",
@@ -302,16 +434,17 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-let fingerprint: string | undefined;
-
+const fingerprints = new Map<ResetMode, string>();
 /**
- * sha256 of the task's evaluation side: its spec's evaluation constants and the source of the files that build the
- * scene, reset it and judge it. Read from src/ whether this runs from src/ (tsx) or dist/.
+ * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
+ * that build the scene, reset it and judge it. Read from src/ whether this runs from src/ (tsx) or dist/.
  */
-export function gpuEvalFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  fingerprint = sourceFingerprint(GPU_SPEC.evaluation, EVALUATION_FILES);
-  return fingerprint;
+export function gpuEvalFingerprint(mode: ResetMode = "state"): string {
+  const cached = fingerprints.get(mode);
+  if (cached) return cached;
+  const value = sourceFingerprint(gpuSpec(mode).evaluation, EVALUATION_FILES);
+  fingerprints.set(mode, value);
+  return value;
 }
 
 export { ARM as GPU_ARM_NAMES };

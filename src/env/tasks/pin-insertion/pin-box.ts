@@ -3,7 +3,8 @@
  * of 16 boxes in a ring whose inner faces are tangent to the hole's circle, wide enough that the tiles and two filler
  * slabs make a solid top), a base plate that is the holes' floor, and the pin: a 4 mm shaft (a capsule, whose round
  * end acts as a small chamfer) under a square head that the gripper's pads hold.
- * Every length is in metres; the target hole is the middle one at PIN_BOX.target.
+ * Every length is in metres; the target hole is the middle one at PIN_BOX.target. The pin stand (PIN_STAND) is the
+ * procedural reset's fixture: a square socket on the table in which a pin stands upright to be grasped again.
  */
 import { body, freejoint, geom, site, type Vec3 } from "../../mujoco/mjcf.js";
 
@@ -26,6 +27,19 @@ export const PIN_BOX = Object.freeze({
   friction: 0.5, // sliding friction of the box
 });
 
+/**
+ * The pin stand: four walls on the table around a square socket a pin's shaft drops into, under a funnel of four
+ * plates sloping 45° that guides a dropped tip into it. The socket is tight, so a pin stands in it within half a
+ * degree of upright: the regrasp then holds it as the state reset does.
+ */
+export const PIN_STAND = Object.freeze({
+  pos: [0.25, -0.32] as const, // m, world x, y of the socket's axis (beside the pin box, in reach of the right arm)
+  gap: 0.0042, // m, socket width: the 4 mm shaft tilts at most 0.5° in it
+  height: 0.022, // m, wall height: the tip rests on the table, the head stands 8 mm above the walls
+  wall: 0.006, // m, wall thickness
+  funnel: 0.004, // m, how far the funnel's plates reach out from the socket's edge (horizontally and up)
+  plate: 0.001, // m, the funnel plates' thickness
+});
 /** Top surface of the pin box, m. */
 export const BOX_TOP = PIN_BOX.plateTop + PIN_BOX.depth;
 
@@ -94,6 +108,62 @@ export function pinBoxMjcf(holeDiameter: number): string {
   }
   geoms.push(site({ name: "hole_bottom", pos: [cx, cy, PIN_BOX.plateTop], size: [0.001], group: 4 }));
   return body({ name: "pin_box" }, geoms);
+}
+
+/** The pin stand: a static body of four light-grey walls. */
+export function pinStandMjcf(): string {
+  const [x, y] = PIN_STAND.pos;
+  const h = PIN_STAND.height / 2;
+  const half = PIN_STAND.gap / 2 + PIN_STAND.wall / 2;
+  const len = PIN_STAND.gap / 2 + PIN_STAND.wall;
+  const common = { friction: [0.5, 0.005, 0.0001], rgba: [0.8, 0.8, 0.82, 1], condim: 3 } as const;
+  // each funnel plate rises 45° outward from the socket's edge; its centre sits half its slant out and up, and half
+  // its thickness behind its sloping face
+  const f = PIN_STAND.funnel / 2;
+  const t = PIN_STAND.plate / 2;
+  const slant = PIN_STAND.funnel * Math.SQRT2;
+  const out = PIN_STAND.gap / 2 + f + t * Math.SQRT1_2;
+  const fz = 2 * h + f + t * Math.SQRT1_2;
+  const across = PIN_STAND.gap / 2 + PIN_STAND.funnel; // the plates' half length, so their corners meet
+  const q = Math.PI / 4;
+  return body({ name: "pin_stand" }, [
+    geom({ name: "stand_x0", type: "box", size: [PIN_STAND.wall / 2, len, h], pos: [x - half, y, h], ...common }),
+    geom({ name: "stand_x1", type: "box", size: [PIN_STAND.wall / 2, len, h], pos: [x + half, y, h], ...common }),
+    geom({ name: "stand_y0", type: "box", size: [len, PIN_STAND.wall / 2, h], pos: [x, y - half, h], ...common }),
+    geom({ name: "stand_y1", type: "box", size: [len, PIN_STAND.wall / 2, h], pos: [x, y + half, h], ...common }),
+    geom({
+      name: "funnel_x0",
+      type: "box",
+      size: [t, across, slant / 2],
+      pos: [x - out, y, fz],
+      euler: [0, -q, 0],
+      ...common,
+    }),
+    geom({
+      name: "funnel_x1",
+      type: "box",
+      size: [t, across, slant / 2],
+      pos: [x + out, y, fz],
+      euler: [0, q, 0],
+      ...common,
+    }),
+    geom({
+      name: "funnel_y0",
+      type: "box",
+      size: [across, t, slant / 2],
+      pos: [x, y - out, fz],
+      euler: [q, 0, 0],
+      ...common,
+    }),
+    geom({
+      name: "funnel_y1",
+      type: "box",
+      size: [across, t, slant / 2],
+      pos: [x, y + out, fz],
+      euler: [-q, 0, 0],
+      ...common,
+    }),
+  ]);
 }
 
 /** The pin, a free body with its origin at the head's underside on the shaft's axis, pin pointing down. */

@@ -14,11 +14,16 @@
  *             within 2.5 mm of its axis, held 3 control steps, AND no pin contact force above 5 N during the episode.
  *             Failures as the paper labels them: "out-of-range" (the EE left the box x, y [−15, +12] mm, z [−70, +3] mm
  *             around its start), "too much force", "too high" (not seated when time ran out).
- * Reset       "state" (the simulator shortcut): the hardest phase, pin grasped and hovering over the hole. From the
- *             seed only: EE at the nominal hover (tip 10 mm above the box) moved x, y ±2 mm and z −4..−5 mm (the
- *             paper's jitter), the pin's place in the grasp ±1 mm along the pads and ±2 mm in height; then the grip
- *             closes and the scene settles 0.3 s. The procedural reset (the arms re-stage the pin) comes later.
- * History     v1: first version.
+ * Reset       chosen when the env is made (`new PinInsertion(id, { reset })`), part of the evaluation side.
+ *             "state" (the default, the simulator shortcut): the hardest phase, pin grasped and hovering over the
+ *             hole. From the seed only: EE at the nominal hover (tip 10 mm above the box) moved x, y ±2 mm and z
+ *             −4..−5 mm (the paper's jitter), the pin's place in the grasp ±1 mm along the pads and ±2 mm in height;
+ *             then the grip closes and the scene settles 0.3 s.
+ *             "procedural": the right arm re-stages the pin from wherever the last episode left it (pin-reset.ts:
+ *             pull it out of the hole, or find it on pixels, regrasp it upright in the pin stand) and moves to the
+ *             same seeded hover pose; a fresh env starts with the pin lying on the table at a seeded place. Retries
+ *             up to 3 times, then ResetFailedError; `lastReset()` records success, attempts, simulated and wall time.
+ * History     v1: first version. v2: the pin stand (the procedural reset's fixture) beside the box; reset modes.
  */
 import type { TaskSpec, Verification } from "../../../core/env.js";
 import { RandomState } from "../../../core/rng.js";
@@ -29,10 +34,14 @@ import {
   proprioSpace,
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
+import { ArmMotion } from "../../mujoco/reset/motion.js";
+import { colourLocator, type ObjectLocator } from "../../mujoco/reset/perception.js";
+import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
-import { BOX_TOP, PIN, PIN_BOX, pinBoxMjcf, pinMjcf } from "./pin-box.js";
+import { BOX_TOP, PIN, PIN_BOX, PIN_STAND, pinBoxMjcf, pinMjcf, pinStandMjcf } from "./pin-box.js";
+import { PIN_RESET, restagePin, scatterPin } from "./pin-reset.js";
 
 /** The evaluation constants shared by every clearance. */
 export const PIN_TASK = Object.freeze({
@@ -69,11 +78,11 @@ export const PIN_VARIANTS = Object.freeze({
 });
 export type PinTaskId = keyof typeof PIN_VARIANTS;
 
-function makeSpec(id: PinTaskId): TaskSpec {
+function makeSpec(id: PinTaskId, resetMode: ResetMode): TaskSpec {
   const { clearance, label } = PIN_VARIANTS[id];
   return deepFreeze({
     id,
-    version: 1,
+    version: 2,
     description:
       `Insert a grasped 4 mm pin into its hole (${clearance * 1000} mm diametral clearance, ${label}) with the right ` +
       "arm of a simulated bimanual MuJoCo station. Starts hovering over the hole (the hardest phase). Success: tip " +
@@ -97,7 +106,13 @@ function makeSpec(id: PinTaskId): TaskSpec {
         cone: "pyramidal",
       },
       gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
-      reset: "state: hover pose jitter + grasp jitter from RandomState(seed), grip, settle",
+      resetMode,
+      reset:
+        resetMode === "state"
+          ? "state: hover pose jitter + grasp jitter from RandomState(seed), grip, settle"
+          : "procedural: the right arm re-stages the pin (pull out / find on pixels, regrasp in the stand) and moves " +
+            "to the hover pose jitter from RandomState(seed); a fresh env's pin lies on the table",
+      ...(resetMode === "procedural" ? { procedural: structuredClone({ ...PIN_RESET }), stand: { ...PIN_STAND } } : {}),
       // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
       seeds: {
         heldOut: { start: 100000, count: 50 },
@@ -107,11 +122,22 @@ function makeSpec(id: PinTaskId): TaskSpec {
   });
 }
 
+/** The specs with the default ("state") reset. */
 export const PIN_SPECS: Readonly<Record<PinTaskId, TaskSpec>> = Object.freeze({
-  "pin-insertion": makeSpec("pin-insertion"),
-  "pin-insertion-easy": makeSpec("pin-insertion-easy"),
-  "pin-insertion-expert": makeSpec("pin-insertion-expert"),
+  "pin-insertion": makeSpec("pin-insertion", "state"),
+  "pin-insertion-easy": makeSpec("pin-insertion-easy", "state"),
+  "pin-insertion-expert": makeSpec("pin-insertion-expert", "state"),
 });
+const PROCEDURAL_SPECS: Readonly<Record<PinTaskId, TaskSpec>> = Object.freeze({
+  "pin-insertion": makeSpec("pin-insertion", "procedural"),
+  "pin-insertion-easy": makeSpec("pin-insertion-easy", "procedural"),
+  "pin-insertion-expert": makeSpec("pin-insertion-expert", "procedural"),
+});
+
+/** A variant's spec for a reset mode (the mode is in `evaluation.resetMode`). */
+export function pinSpec(id: PinTaskId, mode: ResetMode = "state"): TaskSpec {
+  return mode === "state" ? PIN_SPECS[id] : PROCEDURAL_SPECS[id];
+}
 
 const PIN_BOX_SENSOR = "pin_box_contact";
 const PIN_TABLE_SENSOR = "pin_table_contact";
@@ -124,7 +150,11 @@ export function pinStationXml(clearance: number): string {
       { prefix: "right", base: [0, -0.2, 0] },
       { prefix: "left", base: [0, 0.2, 0] },
     ],
-    objects: [pinBoxMjcf(2 * PIN.radius + clearance), pinMjcf([PIN_BOX.target[0], PIN_BOX.target[1], 0.2])],
+    objects: [
+      pinBoxMjcf(2 * PIN.radius + clearance),
+      pinStandMjcf(),
+      pinMjcf([PIN_BOX.target[0], PIN_BOX.target[1], 0.2]),
+    ],
     // the force watch: the pin's contacts with the box and with the table (the world body)
     sensors: [
       contactForceSensor(PIN_BOX_SENSOR, "pin", "pin_box"),
@@ -149,6 +179,11 @@ export interface PinState {
  */
 export class PinInsertion extends ArmEnv {
   readonly clearance: number;
+  readonly resetMode: ResetMode;
+  private readonly motion: ArmMotion;
+  private readonly locator: ObjectLocator;
+  private lastRecord: ResetRecord | null = null;
+  private staged = false;
   private readonly initial: Float64Array;
   private readonly boxSensor: number;
   private readonly tableSensor: number;
@@ -158,11 +193,16 @@ export class PinInsertion extends ArmEnv {
   private heldSteps = 0;
   private succeeded = false;
 
-  constructor(id: PinTaskId = "pin-insertion") {
+  /**
+   * `reset`: "state" (default) or "procedural"; `locator`: how the procedural reset finds the pin on pixels (default:
+   * the built-in colour locator on the top camera's RGB-D frames).
+   */
+  constructor(id: PinTaskId = "pin-insertion", options: { reset?: ResetMode; locator?: ObjectLocator } = {}) {
     const variant = PIN_VARIANTS[id];
     if (!variant) throw new Error(`unknown pin-insertion variant "${String(id)}"`);
+    const mode = resetModeOf(options.reset, id);
     super({
-      spec: PIN_SPECS[id],
+      spec: pinSpec(id, mode),
       xml: pinStationXml(variant.clearance),
       arm: ARM,
       action: ACTION,
@@ -173,6 +213,19 @@ export class PinInsertion extends ArmEnv {
     this.tableSensor = this.scene.id("sensor", PIN_TABLE_SENSOR);
     this.pinQposAdr = this.scene.qposAdr("pin_free");
     this.initial = this.scene.saveState();
+    this.resetMode = mode;
+    this.motion = new ArmMotion(this.scene, ARM);
+    this.locator = options.locator ?? colourLocator((cam, size) => this.cameraFrame(cam, size, { depth: true }));
+  }
+
+  /** The last reset's record (mode, success, attempts, simulated s, wall ms, where it found the pin); null before one. */
+  lastReset(): ResetRecord | null {
+    return this.lastRecord;
+  }
+
+  override close(): void {
+    this.motion.dispose();
+    super.close();
   }
 
   /** Where the pin is relative to the target hole now. */
@@ -200,10 +253,16 @@ export class PinInsertion extends ArmEnv {
     const height = u(-PIN_TASK.graspJitter.height, PIN_TASK.graspJitter.height);
 
     const s = this.scene;
-    s.restoreState(this.initial);
     // nominal hover: EE (= the head's centre) so that the tip is hoverTipHeight above the box
     const eeZ = BOX_TOP + PIN_TASK.hoverTipHeight + PIN.shaftLength + PIN.headHalf[2];
     const hover: Vec3 = [PIN_BOX.target[0] + jx, PIN_BOX.target[1] + jy, eeZ + jz];
+    this.clearEpisode();
+    if (this.resetMode === "procedural") {
+      this.proceduralReset(hover, u);
+      return;
+    }
+    const t0 = performance.now();
+    s.restoreState(this.initial);
     const q = this.ik.solve(Q_SEED, { pos: hover, mat: DOWN }, { iterations: 100 }).q;
     // open just wider than the head, put the pin between the pads, then close and settle
     const fingerOpen = PIN.headHalf[1] + 0.0003;
@@ -216,6 +275,53 @@ export class PinInsertion extends ArmEnv {
     pinQ.set([hover[0] - along, hover[1], hover[2] + height - PIN.headHalf[2], 1, 0, 0, 0], this.pinQposAdr);
     s.forward();
     s.step(PIN_TASK.settleSteps);
+    this.lastRecord = {
+      mode: "state",
+      success: true,
+      attempts: 1,
+      simSeconds: round3(PIN_TASK.settleSteps * s.timestep),
+      wallMs: Math.round(performance.now() - t0),
+      found: "set by the simulator",
+      failure: null,
+      retries: [],
+    };
+  }
+
+  /** The station's own reset: a fresh env first scatters the pin on the table, then the arm re-stages it. */
+  private proceduralReset(hover: Vec3, u: (lo: number, hi: number) => number): void {
+    const s = this.scene;
+    const t0 = performance.now();
+    let scatterSteps = 0;
+    if (!this.staged) {
+      s.restoreState(this.initial);
+      // the fresh scene: the arm at its home pose (out of the top camera's way), the pin lying on the table
+      const home = this.ik.solve(Q_SEED, { pos: PIN_RESET.home, mat: DOWN }, { iterations: 100 }).q;
+      this.holdArm(home, GRIPPER.maxOpening);
+      scatterPin(s, this.pinQposAdr, u);
+      scatterSteps = PIN_RESET.settleSteps;
+      s.step(scatterSteps);
+      this.staged = true;
+    }
+    const { record, error } = runProcedure(
+      {
+        what: `${this.spec.id} procedural reset`,
+        attempts: PIN_RESET.attempts,
+        budgetSteps: PIN_RESET.budgetSteps,
+        timestep: s.timestep,
+      },
+      (budget, attempt) => restagePin(this.motion, this.locator, hover, budget, attempt > 0),
+    );
+    this.lastRecord = {
+      ...record,
+      found: scatterSteps > 0 && record.success ? `fresh scene (${record.found})` : record.found,
+      wallMs: Math.round(performance.now() - t0),
+    };
+    if (error) throw error;
+    // the env's own command and EE target take over where the reset's motions left the servos
+    this.holdArm(this.motion.currentQ(), GRIPPER.closedTarget);
+  }
+
+  private clearEpisode(): void {
     this.maxForce = 0;
     this.outOfRange = null;
     this.heldSteps = 0;
@@ -289,6 +395,10 @@ function isSeated(state: PinState): boolean {
 const EVALUATION_FILES = [
   "tasks/pin-insertion/pin-insertion",
   "tasks/pin-insertion/pin-box",
+  "tasks/pin-insertion/pin-reset",
+  "mujoco/reset/motion",
+  "mujoco/reset/perception",
+  "mujoco/reset/procedure",
   "mujoco/arm-env",
   "mujoco/robot",
   "mujoco/ik",
@@ -302,11 +412,12 @@ const fingerprints = new Map<string, string>();
  * sha256 of a variant's evaluation side: its spec's evaluation constants and the source of the files that build
  * the scene, reset it and judge it. Read from src/ whether this runs from src/ (tsx) or dist/.
  */
-export function pinEvalFingerprint(id: PinTaskId): string {
-  const cached = fingerprints.get(id);
+export function pinEvalFingerprint(id: PinTaskId, mode: ResetMode = "state"): string {
+  const key = `${id}/${mode}`;
+  const cached = fingerprints.get(key);
   if (cached) return cached;
-  const value = sourceFingerprint(PIN_SPECS[id].evaluation, EVALUATION_FILES);
-  fingerprints.set(id, value);
+  const value = sourceFingerprint(pinSpec(id, mode).evaluation, EVALUATION_FILES);
+  fingerprints.set(key, value);
   return value;
 }
 

@@ -9,12 +9,12 @@ import { PUSHT_ARM, PushTArm } from "./pusht-arm.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../..");
 
-test("the registry lists pusht-arm with its spec, fingerprint and state observation only", async () => {
+test("the registry lists pusht-arm with its spec and fingerprint, and refuses an unknown observation type", async () => {
   assert.ok(listTasks().some((t) => t.id === "pusht-arm"));
   const spec = taskSpec("pusht-arm");
   assert.equal(spec.maxSteps, 300);
   assert.deepEqual(spec.actionSpace.kind === "box" && spec.actionSpace.shape, [3]);
-  assert.throws(() => taskSpec("pusht-arm", "pixels"), /no observation type "pixels"/);
+  assert.throws(() => taskSpec("pusht-arm", "video"), /no observation type "video"/);
   assert.match(evalFingerprint("pusht-arm"), /^[0-9a-f]{64}$/);
   await prepareTask("pusht-arm");
   const env = makeEnv("pusht-arm");

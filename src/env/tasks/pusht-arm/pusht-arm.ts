@@ -209,9 +209,10 @@ export class PushTArm extends ArmEnv {
     return this.avoided;
   }
 
-  override observe(): number[] {
+  /** The T's centroid x, y m and heading rad, after the arm's proprioception. */
+  protected override taskState(): number[] {
     const { pose } = this.tPose();
-    return [...super.observe(), pose[0], pose[1], pose[2]];
+    return [pose[0], pose[1], pose[2]];
   }
 
   override step(action: readonly number[]): StepResult<number[]> {

@@ -108,6 +108,11 @@ const ACTIONS = Object.freeze({
     says: (/** @type {string} */ id) =>
       `Home ${id}? It moves to its home pose; the fleet refuses while a trial is running.`,
   },
+  "e-stop": {
+    label: "E-stop",
+    says: (/** @type {string} */ id) =>
+      `Emergency-stop ${id}? Its running trial stops at once and is recorded as a safety stop ("e-stop"); the station is paused until you resume it.`,
+  },
 });
 
 /** A duration as the axis shows it: "40 s", "3 min", "1 min 30 s". @param {number} ms */
