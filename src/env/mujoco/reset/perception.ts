@@ -1,24 +1,24 @@
 /**
- * Perception for the procedural resets, on pixels only: a camera's RGB and depth (never the segmentation ids, which
- * are privileged). `ObjectLocator` is the small interface the reset scripts call; `colourLocator` is the built-in
- * one (a colour mask, back-projected through depth and the camera model to world points, kept inside a world box),
- * and the place to plug in the station tools' segmenter (env/mujoco/tools) once it exists.
+ * Perception for the procedural resets, on pixels only, through the station's own tools: the segmenter of
+ * env/mujoco/tools (segmentAllIn: the built-in detector on RGB, or an HTTP /segment_all service) finds the object by
+ * name in a camera's frame, and its mask is back-projected through depth and the camera model to world points, kept
+ * inside a world box. Never the segmentation ids, which are privileged. `ObjectLocator` is the small interface the
+ * reset scripts call; tests may hand a task another one.
  */
-import type { RenderResult } from "../render/index.js";
+import type { ArmEnv } from "../arm-env.js";
 import type { Vec3 } from "../scene.js";
+import { pixelToWorld, segmentAllIn } from "../tools/segment.js";
 
-/** What to look for: a colour range (0-255 per channel) inside a world box (m). */
+/** What to look for: a name the station's segmenter knows (tools/vocabulary.ts) inside a world box (m). */
 export interface ObjectQuery {
-  label: string; // for messages, e.g. "pin"
-  rgbLow: Vec3;
-  rgbHigh: Vec3;
+  label: string; // the segmenter's query and the name in messages, e.g. "pin"
   region: { low: Vec3; high: Vec3 };
-  minPixels: number; // fewer matching pixels than this is "not seen"
+  minPixels: number; // a detection with fewer pixels than this inside the box is "not seen"
 }
 
 /** An object seen: its world points and their summary. */
 export interface Sighting {
-  points: Vec3[]; // m, world, one per matching pixel
+  points: Vec3[]; // m, world, one per mask pixel
   centroid: Vec3; // m
   top: number; // m, highest point's z
   axis: [number, number]; // unit, the points' principal horizontal direction
@@ -29,45 +29,29 @@ export interface ObjectLocator {
   locate(query: ObjectQuery): Sighting | null;
 }
 
-/** The built-in locator: one RGB-D frame of `camera` at `size` px per call, a colour mask, back-projection. */
-export function colourLocator(
-  frame: (camera: string, size: number) => RenderResult,
-  camera = "top",
-  size = 256,
-): ObjectLocator {
+/**
+ * The station's locator: one RGB-D frame of `camera` at `size` px per call, segmented by the station's tools; the
+ * best-ranked detection with at least `minPixels` points inside the query's box is the object.
+ */
+export function toolLocator(env: ArmEnv, camera = "top", size = 256): ObjectLocator {
   return {
     locate(query) {
-      const f = frame(camera, size);
-      if (!f.rgb || !f.depth) throw new Error("colourLocator needs RGB and depth frames");
-      const { fx, fy, cx, cy } = f.intrinsics;
-      const R = f.extrinsics.rotation;
-      const P = f.extrinsics.position;
-      const points: Vec3[] = [];
+      const seen = segmentAllIn(env, { query: query.label, camera, size });
+      const depth = seen.frame.depth;
+      if (!depth) throw new Error("the segmenter's frame has no depth");
       const { low, high } = query.region;
-      for (let v = 0; v < size; v++) {
-        for (let u = 0; u < size; u++) {
-          const i = v * size + u;
-          const r = f.rgb[3 * i];
-          const g = f.rgb[3 * i + 1];
-          const b = f.rgb[3 * i + 2];
-          if (r < query.rgbLow[0] || g < query.rgbLow[1] || b < query.rgbLow[2]) continue;
-          if (r > query.rgbHigh[0] || g > query.rgbHigh[1] || b > query.rgbHigh[2]) continue;
-          const d = f.depth[i];
-          if (!Number.isFinite(d)) continue;
-          const xc = ((u - cx) / fx) * d;
-          const yc = ((v - cy) / fy) * d;
-          const w: Vec3 = [
-            P[0] + R[0] * xc + R[1] * yc + R[2] * d,
-            P[1] + R[3] * xc + R[4] * yc + R[5] * d,
-            P[2] + R[6] * xc + R[7] * yc + R[8] * d,
-          ];
+      for (const d of seen.detections) {
+        const points: Vec3[] = [];
+        for (let i = 0; i < d.maskBytes.length; i++) {
+          if (!d.maskBytes[i] || !Number.isFinite(depth[i])) continue;
+          const w = pixelToWorld(seen.frame, i % size, Math.floor(i / size), depth[i]);
           if (w[0] < low[0] || w[1] < low[1] || w[2] < low[2]) continue;
           if (w[0] > high[0] || w[1] > high[1] || w[2] > high[2]) continue;
           points.push(w);
         }
+        if (points.length >= query.minPixels) return summarise(points);
       }
-      if (points.length < query.minPixels) return null;
-      return summarise(points);
+      return null;
     },
   };
 }

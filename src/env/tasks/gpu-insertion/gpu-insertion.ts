@@ -42,7 +42,7 @@ import {
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
-import { colourLocator, type ObjectLocator } from "../../mujoco/reset/perception.js";
+import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.js";
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
@@ -194,7 +194,7 @@ export class GpuInsertion extends ArmEnv {
     stiffenFingerCouplings(this.scene);
     this.initial = this.scene.saveState();
     this.motion = new ArmMotion(this.scene, ARM);
-    this.locator = options.locator ?? colourLocator((cam, size) => this.cameraFrame(cam, size, { depth: true }));
+    this.locator = options.locator ?? toolLocator(this);
   }
 
   /** The slot's centre x, y m, after the arm's proprioception (a state policy is told where the slot is). */

@@ -34,11 +34,9 @@ export const GPU_RESET = Object.freeze({
 
 const DOWN = [-1, 0, 0, 0, 1, 0, 0, 0, -1]; // EE orientation: tool axis down, fingers closing along world y
 
-/** The card to the top camera: its green board (and not the motherboard's lighter green), in front of the left arm. */
+/** The card, to the station's segmenter: in front of the left arm, above the board. */
 export const CARD_QUERY: ObjectQuery = Object.freeze({
   label: "card",
-  rgbLow: [0, 40, 10],
-  rgbHigh: [40, 110, 50],
   region: { low: [0.15, 0, 0.004], high: [0.55, 0.45, 0.1] },
   minPixels: 4,
 }) as ObjectQuery;

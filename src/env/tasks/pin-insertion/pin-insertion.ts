@@ -35,7 +35,7 @@ import {
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
-import { colourLocator, type ObjectLocator } from "../../mujoco/reset/perception.js";
+import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.js";
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
@@ -215,7 +215,7 @@ export class PinInsertion extends ArmEnv {
     this.initial = this.scene.saveState();
     this.resetMode = mode;
     this.motion = new ArmMotion(this.scene, ARM);
-    this.locator = options.locator ?? colourLocator((cam, size) => this.cameraFrame(cam, size, { depth: true }));
+    this.locator = options.locator ?? toolLocator(this);
   }
 
   /** The last reset's record (mode, success, attempts, simulated s, wall ms, where it found the pin); null before one. */

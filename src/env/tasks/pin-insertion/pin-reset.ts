@@ -39,11 +39,9 @@ export const PIN_RESET = Object.freeze({
 
 const DOWN = [-1, 0, 0, 0, 1, 0, 0, 0, -1]; // EE orientation: tool axis down, fingers closing along world y
 
-/** What the pin looks like to the top camera: near-black, on or near the table in front of the right arm. */
+/** The pin, to the station's segmenter: on or near the table in front of the right arm. */
 export const PIN_QUERY: ObjectQuery = Object.freeze({
   label: "pin",
-  rgbLow: [0, 0, 0],
-  rgbHigh: [40, 40, 40],
   region: { low: [0.15, -0.5, -0.005], high: [0.55, 0.05, 0.08] },
   minPixels: 4,
 }) as ObjectQuery;
@@ -136,7 +134,7 @@ function see(locator: ObjectLocator, motion: ArmMotion, budget: StepBudget): Sig
   if (!seen) {
     throw new ResetFailedError(
       "the top camera does not see the pin on the table in front of the right arm (fewer than " +
-        `${PIN_QUERY.minPixels} near-black pixels in x ${PIN_QUERY.region.low[0]}..${PIN_QUERY.region.high[0]} m, ` +
+        `${PIN_QUERY.minPixels} pin pixels in x ${PIN_QUERY.region.low[0]}..${PIN_QUERY.region.high[0]} m, ` +
         `y ${PIN_QUERY.region.low[1]}..${PIN_QUERY.region.high[1]} m)`,
     );
   }
