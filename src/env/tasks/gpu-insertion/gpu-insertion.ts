@@ -30,7 +30,8 @@
  *             moved to the episode's place once the card is clear, and the arm lowers the card to the same seeded
  *             hover (gpu-reset.ts); a fresh env starts with the card standing in the slot, not held. Retries up to
  *             3 times, then ResetFailedError; `lastReset()` records success, attempts, simulated and wall time.
- * History     v1: first version. v2: the slot's place drawn per episode; reset modes.
+ * History     v1: first version. v2: the slot's place drawn per episode (and observed by state policies); reset
+ *             modes; research seeds.
  */
 import type { TaskSpec, Verification } from "../../../core/env.js";
 import { RandomState } from "../../../core/rng.js";
@@ -121,6 +122,11 @@ function makeSpec(resetMode: ResetMode): TaskSpec {
           : "procedural: the left arm unplugs the card (or grasps it standing, found on pixels), the slot moves to its " +
             "place from RandomState(seed), the arm lowers the card to the seeded hover; a fresh env's card stands in the slot",
       ...(resetMode === "procedural" ? { procedural: structuredClone({ ...GPU_RESET }) } : {}),
+      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
+      seeds: {
+        heldOut: { start: 100000, count: 50 },
+        search: { start: 0, end: 99999 },
+      },
     },
   });
 }
