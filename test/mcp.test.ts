@@ -155,3 +155,43 @@ test("enpire mcp over stdio drives a whole improvement loop, bound to a project,
     fs.rmSync(store, { recursive: true, force: true });
   }
 });
+
+test("enpire mcp runs a 3D task: its spec lists the station tools, a run of its heuristic is judged by its verifier", async () => {
+  const store = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-mcp-3d-"));
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args: ["--import", "tsx", ENTRY, "mcp", "--store", store],
+    cwd: ROOT,
+    stderr: "pipe",
+  });
+  const client = new Client({ name: "enpire-e2e-3d", version: "0.0.0" });
+  try {
+    await client.connect(transport);
+    const call = async (name: string, args: Record<string, unknown>) =>
+      (await client.callTool({ name, arguments: args })) as CallToolResult;
+    const described = await call("describe_task", { task: "pin-insertion-easy" });
+    assert.notEqual(described.isError, true, JSON.stringify(described.content));
+    const spec = described.structuredContent as { tools: { namespace: string; functions: Record<string, string> }[] };
+    const arm = spec.tools.find((t) => t.namespace === "arm");
+    assert.ok(arm, "the station tools are listed");
+    for (const f of ["segmentAll", "sampleGrasps", "moveLinear", "planFreespace", "goHome", "state"]) {
+      assert.ok(arm.functions[f], `arm.${f} is described`);
+    }
+    const run = await call("run", {
+      task: "pin-insertion-easy",
+      policy: path.join(ROOT, "examples", "policies", "pin-insertion-heuristic.ts"),
+      episodes: 2,
+      reset: "procedural",
+    });
+    assert.notEqual(run.isError, true, JSON.stringify(run.content));
+    const { summary } = run.structuredContent as { summary: { episodes: number; successes: number } };
+    assert.equal(summary.episodes, 2);
+    assert.equal(summary.successes, 2);
+    const bad = await call("run", { task: "pusht", episodes: 1, reset: "procedural" });
+    assert.equal(bad.isError, true);
+    assert.match(JSON.stringify(bad.content), /no reset mode \\"procedural\\"/);
+  } finally {
+    await client.close();
+    fs.rmSync(store, { recursive: true, force: true });
+  }
+});
