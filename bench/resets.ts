@@ -19,7 +19,9 @@ const flag = (name: string, fallback: string) => {
   return i >= 0 && args[i + 1] ? args[i + 1] : fallback;
 };
 const EPISODES = Number(flag("episodes", "10"));
-const TASKS = flag("tasks", "pin-insertion,pin-insertion-easy,gpu-insertion").split(",");
+const TASKS = flag("tasks", "pin-insertion,pin-insertion-easy,gpu-insertion,pusht-arm,zip-tie-cut,zip-tie-tie").split(
+  ",",
+);
 const SEED0 = 100000;
 
 interface Policy {

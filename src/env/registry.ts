@@ -25,10 +25,10 @@ import { verifyPin } from "./tasks/pin-insertion/pixel-verifier.js";
 import { pushtDatasetLayout } from "./tasks/pusht/dataset-layout.js";
 import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerprint } from "./tasks/pusht/pusht.js";
 import { pushtSkills } from "./tasks/pusht/skills.js";
-import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint } from "./tasks/pusht-arm/pusht-arm.js";
+import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint, pushtArmSpec } from "./tasks/pusht-arm/pusht-arm.js";
 import { verifyZipTie } from "./tasks/zip-tie/pixel-verifier.js";
-import { CUT_SPEC, cutEvalFingerprint, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
-import { TIE_SPEC, tieEvalFingerprint, ZipTieTie } from "./tasks/zip-tie/zip-tie-tie.js";
+import { CUT_SPEC, cutEvalFingerprint, cutSpec, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
+import { TIE_SPEC, tieEvalFingerprint, tieSpec, ZipTieTie } from "./tasks/zip-tie/zip-tie-tie.js";
 import { type VerifyFn, withPixelVerifier } from "./verifiers/with-pixel-verifier.js";
 
 /** How a task's evaluation side is varied, besides its observation: each variant has its own spec and fingerprint. */
@@ -212,7 +212,15 @@ const TASKS: Record<string, TaskEntry> = {
   "pin-insertion": pinEntry("pin-insertion"),
   "pin-insertion-easy": pinEntry("pin-insertion-easy"),
   "pin-insertion-expert": pinEntry("pin-insertion-expert"),
-  "pusht-arm": mujocoArmTask("pusht-arm", PUSHT_ARM_SPEC, () => new PushTArm(), pushtArmEvalFingerprint),
+  "pusht-arm": mujocoArmTask(
+    "pusht-arm",
+    PUSHT_ARM_SPEC,
+    (options) => new PushTArm({ reset: options.reset }),
+    () => pushtArmEvalFingerprint("state"),
+    {
+      procedural: { spec: pushtArmSpec("procedural"), fingerprint: () => pushtArmEvalFingerprint("procedural") },
+    },
+  ),
   "gpu-insertion": mujocoArmTask(
     "gpu-insertion",
     GPU_SPEC,
@@ -223,10 +231,23 @@ const TASKS: Record<string, TaskEntry> = {
       pixelVerifier: { name: "gpu-pixels", verify: verifyGpu, files: PIXEL_VERIFIER_FILES("gpu-insertion") },
     },
   ),
-  "zip-tie-cut": mujocoArmTask("zip-tie-cut", CUT_SPEC, () => new ZipTieCut(), cutEvalFingerprint, {
-    pixelVerifier: { name: "zip-tie-cut-pixels", verify: verifyZipTie, files: PIXEL_VERIFIER_FILES("zip-tie") },
-  }),
-  "zip-tie-tie": mujocoArmTask("zip-tie-tie", TIE_SPEC, () => new ZipTieTie(), tieEvalFingerprint),
+  "zip-tie-cut": mujocoArmTask(
+    "zip-tie-cut",
+    CUT_SPEC,
+    (options) => new ZipTieCut({ reset: options.reset }),
+    () => cutEvalFingerprint("state"),
+    {
+      procedural: { spec: cutSpec("procedural"), fingerprint: () => cutEvalFingerprint("procedural") },
+      pixelVerifier: { name: "zip-tie-cut-pixels", verify: verifyZipTie, files: PIXEL_VERIFIER_FILES("zip-tie") },
+    },
+  ),
+  "zip-tie-tie": mujocoArmTask(
+    "zip-tie-tie",
+    TIE_SPEC,
+    (options) => new ZipTieTie({ reset: options.reset }),
+    () => tieEvalFingerprint("state"),
+    { procedural: { spec: tieSpec("procedural"), fingerprint: () => tieEvalFingerprint("procedural") } },
+  ),
 };
 
 /** The specs of every registered task, sorted by id. */

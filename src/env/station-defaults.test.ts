@@ -56,7 +56,9 @@ test("each default workspace holds the paper's out-of-range box around every sta
   for (const id of ["pin-insertion", "gpu-insertion", "zip-tie-cut", "zip-tie-tie", "pusht-arm"]) {
     await prepareTask(id);
     const modes =
-      id.startsWith("pin") || id.startsWith("gpu") ? (["state", "procedural"] as const) : (["state"] as const);
+      id.startsWith("pin") || id.startsWith("gpu") || id.startsWith("zip-tie") || id === "pusht-arm"
+        ? (["state", "procedural"] as const)
+        : (["state"] as const);
     for (const reset of modes) {
       const env = makeEnv(id, { reset }) as unknown as ArmEnv;
       const box = safety3dDefaults(id)?.workspace?.box;

@@ -49,6 +49,10 @@ export const TASK_VOCABULARY: Readonly<Record<string, readonly Term[]>> = Object
     { words: ["post", "bracket", "zip bracket"], geoms: /^zip_(post|bracket)$/ },
     { words: ["scissors", "cutter", "blades", "blade"], geoms: /^(scissors|blade|cutter)/ },
   ],
+  "zip-tie-tie": [
+    { words: ["strap", "zip tie", "zip-tie", "zip-tie strap", "zip tie strap", "tail"], geoms: /^tie_strap_\d+_geom$/ },
+    { words: ["head", "zip tie head", "zip-tie head"], geoms: /^tie_(wall_|neck)/ },
+  ],
 });
 
 /** A colour class in HSV: hue in degrees (ignored when achromatic), saturation and value 0..1. */

@@ -17,11 +17,19 @@
  *             view (/avoid): the red mask of the T in a 256 px frame of camera `pusht_top`, its 8-corner outline
  *             fitted (IoU ≥ 0.7), heading within 10° of the goal's, centre inside the ±2 × ±2 cm rectangle around
  *             the goal's centre. The simulator's own pose error is in the metrics (`gt*`), so a disagreement shows.
- * Reset       "state" (the simulator shortcut), all from RandomState(seed): the T's pose (centroid in a box in
- *             front of the arm, any heading, away from the goal), table friction (the T's, μ 0.3-0.8), the T's mass
- *             (0.1-0.3 kg), the actuation delay (0, 1 or 2 steps), the EE's start ±0.015 m in x and y (the paper's
- *             initial-pose jitter).
- * History     v1: first version.
+ * Reset       chosen when the env is made (`new PushTArm({ reset })`), part of the evaluation side. Both modes draw
+ *             from RandomState(seed): the T's start pose (centroid in a box in front of the arm, any heading, away
+ *             from the goal), table friction (the T's, μ 0.3-0.8), the T's mass (0.1-0.3 kg), the actuation delay
+ *             (0, 1 or 2 steps), the EE's start ±0.015 m in x and y (the paper's initial-pose jitter).
+ *             "state" (the default, the simulator shortcut): the T and the arm are set there.
+ *             "procedural" (pusht-reset.ts, as the paper's station: detect the T, bring it to the start pose, go
+ *             home): the arm leaves the top camera's view, the T's pose is fitted on the camera's pixels, and the
+ *             arm pushes it (quasi-static push planner, push-planner.ts), looking again after every push, until it
+ *             lies within 15 mm and 10° of the start pose; then the pusher goes to its start. A fresh env's T lies
+ *             at a seeded place and heading first. Retries up to 3 times, then ResetFailedError (no T in view, no
+ *             flat T, out of reach, no push helps, budget spent); `lastReset()` records it.
+ * History     v1: first version. Later, without a version bump (the fingerprint changed): the held-out and search
+ *             seeds in the evaluation; the procedural reset mode.
  */
 import type { StepResult, TaskSpec, Verification } from "../../../core/env.js";
 import { InvalidInputError } from "../../../core/errors.js";
@@ -29,11 +37,15 @@ import { RandomState } from "../../../core/rng.js";
 import type { BoxSpace } from "../../../core/space.js";
 import { type ArmActionConfig, ArmEnv, proprioNames, type TaskStepOutcome } from "../../mujoco/arm-env.js";
 import { lookAt } from "../../mujoco/mjcf.js";
+import { ArmMotion } from "../../mujoco/reset/motion.js";
+import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
-import { angleDiff, judgePixels, PIXEL_VERIFIER, type PixelVerdict, wrapAngle } from "./pixel-verifier.js";
-import { goalMarkerMjcf, T_OUTLINE, T_SHAPE, tBlockMjcf, tToWorld, yawQuat } from "./t-block.js";
+import { angleDiff, fitT, judgePixels, PIXEL_VERIFIER, type PixelVerdict, wrapAngle } from "./pixel-verifier.js";
+import { PUSH_PLANNER } from "./push-planner.js";
+import { PUSHT_RESET, restageT, scatterT } from "./pusht-reset.js";
+import { goalMarkerMjcf, outlineDistance, T_SHAPE, tBlockMjcf, yawQuat } from "./t-block.js";
 
 /** Every evaluation constant of the task. */
 export const PUSHT_ARM = Object.freeze({
@@ -88,28 +100,58 @@ const ACTION_SPACE: BoxSpace = {
   names: ["dx (×0.01 m)", "dy (×0.01 m)", "done (> 0 ends the episode)"],
 };
 
-export const PUSHT_ARM_SPEC: TaskSpec = deepFreeze({
-  id: "pusht-arm",
-  version: 1,
-  description:
-    "Push a red T (0.16 m) to the goal drawn on the table with one arm of a simulated MuJoCo station: delta EE x/y " +
-    "actions at a fixed pusher height, per-episode friction, mass and actuation delay. Success, judged from the top " +
-    "camera's pixels once the arm has left the view: heading within 10° of the goal's and centre within ±2 cm.",
-  observationSpace: OBSERVATION_SPACE,
-  actionSpace: ACTION_SPACE,
-  maxSteps: PUSHT_ARM.maxSteps,
-  controlHz: PUSHT_ARM.controlHz,
-  evaluation: {
-    reference: "ENPIRE real Push-T (paper §2.3 runner config, §3.1; reward.py red-T verifier)",
-    ...structuredClone({ ...PUSHT_ARM }),
-    tShape: { ...T_SHAPE },
-    verifier: structuredClone({ ...PIXEL_VERIFIER }),
-    physics: { engine: "MuJoCo (WebAssembly) 3.14.0", timestep: 0.002, integrator: "implicitfast", cone: "pyramidal" },
-    gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
-    reset: "state: T pose, friction, mass, delay, EE jitter from RandomState(seed)",
-    horizonReason: "30 s at 10 Hz: 8-15 pushes of 5-15 steps plus travel; the paper's 600 s is a real robot's",
-  },
-});
+function makeSpec(resetMode: ResetMode): TaskSpec {
+  return deepFreeze({
+    id: "pusht-arm",
+    version: 1,
+    description:
+      "Push a red T (0.16 m) to the goal drawn on the table with one arm of a simulated MuJoCo station: delta EE x/y " +
+      "actions at a fixed pusher height, per-episode friction, mass and actuation delay. Success, judged from the top " +
+      "camera's pixels once the arm has left the view: heading within 10° of the goal's and centre within ±2 cm.",
+    observationSpace: OBSERVATION_SPACE,
+    actionSpace: ACTION_SPACE,
+    maxSteps: PUSHT_ARM.maxSteps,
+    controlHz: PUSHT_ARM.controlHz,
+    evaluation: {
+      reference: "ENPIRE real Push-T (paper §2.3 runner config, §3.1; reward.py red-T verifier)",
+      ...structuredClone({ ...PUSHT_ARM }),
+      tShape: { ...T_SHAPE },
+      verifier: structuredClone({ ...PIXEL_VERIFIER }),
+      physics: {
+        engine: "MuJoCo (WebAssembly) 3.14.0",
+        timestep: 0.002,
+        integrator: "implicitfast",
+        cone: "pyramidal",
+      },
+      gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
+      resetMode,
+      reset:
+        resetMode === "state"
+          ? "state: T pose, friction, mass, delay, EE jitter from RandomState(seed)"
+          : "procedural: the arm pushes the T (fitted on the top camera's pixels after every push) to the start pose " +
+            "drawn from RandomState(seed) as the state reset draws it, within 15 mm and 10°, then goes to its start; " +
+            "friction, mass, delay, EE jitter as the state reset; a fresh env's T lies at a seeded place",
+      ...(resetMode === "procedural"
+        ? { procedural: structuredClone({ ...PUSHT_RESET }), pushPlanner: structuredClone({ ...PUSH_PLANNER }) }
+        : {}),
+      horizonReason: "30 s at 10 Hz: 8-15 pushes of 5-15 steps plus travel; the paper's 600 s is a real robot's",
+      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
+      seeds: {
+        heldOut: { start: 100000, count: 50 },
+        search: { start: 0, end: 99999 },
+      },
+    },
+  });
+}
+
+/** The spec with the default ("state") reset. */
+export const PUSHT_ARM_SPEC: TaskSpec = makeSpec("state");
+const PROCEDURAL_SPEC: TaskSpec = makeSpec("procedural");
+
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
+export function pushtArmSpec(mode: ResetMode = "state"): TaskSpec {
+  return mode === "state" ? PUSHT_ARM_SPEC : PROCEDURAL_SPEC;
+}
 
 /** The station: one arm at the origin facing +x, the T, the goal marker, the verifier's camera. */
 export function pushtArmXml(): string {
@@ -138,11 +180,12 @@ export interface PushTArmEpisode {
  * The pusht-arm environment. Needs MuJoCo and the renderer loaded on this thread (registry prepareTask).
  * @example
  * await prepareTask("pusht-arm");
- * const env = new PushTArm();
+ * const env = new PushTArm(); // or new PushTArm({ reset: "procedural" })
  * env.reset({ seed: 0 });
  * env.step([1, 0, 0]); // EE target 1 cm towards +x
  */
 export class PushTArm extends ArmEnv {
+  readonly resetMode: ResetMode;
   private readonly initial: Float64Array;
   private readonly tBody: number;
   private readonly tQposAdr: number;
@@ -155,9 +198,15 @@ export class PushTArm extends ArmEnv {
   private pending: [number, number][] = [];
   private avoided = false;
   private verdict: Verification | null = null;
+  private motion: ArmMotion | null = null; // the procedural reset's servo layer, made on its first use
+  private staged = false; // a procedural reset has set up the scene once
+  private lastRecord: ResetRecord | null = null;
 
-  constructor() {
-    super({ spec: PUSHT_ARM_SPEC, xml: pushtArmXml(), arm: ARM, action: ACTION, ikIterations: 8 });
+  /** `reset`: "state" (default) or "procedural" (the arm pushes the T back, pusht-reset.ts). */
+  constructor(options: { reset?: ResetMode } = {}) {
+    const mode = resetModeOf(options.reset, "pusht-arm");
+    super({ spec: pushtArmSpec(mode), xml: pushtArmXml(), arm: ARM, action: ACTION, ikIterations: 8 });
+    this.resetMode = mode;
     const s = this.scene;
     this.tBody = s.id("body", "t_block");
     this.tQposAdr = s.qposAdr("t_free");
@@ -171,6 +220,17 @@ export class PushTArm extends ArmEnv {
     for (let g = 0; g < ngeom; g++) if (armBodies.has(s.geomBody(g))) this.armGeoms.add(g);
     this.armActuators = ARM.actuators.map((a) => s.id("actuator", a));
     this.initial = s.saveState();
+  }
+
+  /** The last reset's record (mode, success, attempts, simulated s, wall ms, what it found); null before one. */
+  lastReset(): ResetRecord | null {
+    return this.lastRecord;
+  }
+
+  override close(): void {
+    this.motion?.dispose();
+    this.motion = null;
+    super.close();
   }
 
   /** What the last reset drew from its seed. */
@@ -189,14 +249,14 @@ export class PushTArm extends ArmEnv {
   }
 
   /** Renders the verifier's camera: RGB (and the segmentation, to count arm pixels) at `size` px. */
-  topFrame(size = PUSHT_ARM.verifierSize, segmentation = false) {
+  topFrame(size: number = PUSHT_ARM.verifierSize, segmentation = false) {
     return this.scene
       .renderer()
       .render(this.scene.data, { camera: PUSHT_ARM.camera.name, width: size, height: size, rgb: true, segmentation });
   }
 
   /** Pixels of the arm (any of its geoms) in the verifier's camera at `size` px, from the segmentation. */
-  armPixelsInView(size = PUSHT_ARM.verifierSize): number {
+  armPixelsInView(size: number = PUSHT_ARM.verifierSize): number {
     const seg = this.topFrame(size, true).segmentation;
     if (!seg) throw new Error("the renderer returned no segmentation");
     let n = 0;
@@ -268,25 +328,98 @@ export class PushTArm extends ArmEnv {
       if (tries > 1000) throw new Error(`pusht-arm: no start pose found for seed ${seed}`);
     }
     this.episodeDrawn = { tStart, friction, mass, delaySteps, eeStart };
+    const t0 = performance.now();
+    if (this.resetMode === "procedural") {
+      this.proceduralReset(u);
+    } else {
+      const s = this.scene;
+      s.restoreState(this.initial);
+      this.applyEpisodePhysics();
+      const q = this.ik.solve(Q_SEED, { pos: [eeStart[0], eeStart[1], P.pusherZ], mat: DOWN }, { iterations: 100 }).q;
+      this.holdArm(q, GRIPPER.closedTarget);
+      this.placeT(tStart);
+      s.step(P.settleSteps);
+      this.lastRecord = {
+        mode: "state",
+        success: true,
+        attempts: 1,
+        simSeconds: round3(P.settleSteps * s.timestep),
+        wallMs: Math.round(performance.now() - t0),
+        found: "set by the simulator",
+        failure: null,
+        retries: [],
+      };
+    }
+    this.pending = Array.from({ length: delaySteps }, () => [0, 0] as [number, number]);
+    this.avoided = false;
+    this.verdict = null;
+  }
 
-    const s = this.scene;
-    s.restoreState(this.initial);
-    const model = s.model;
+  /** The episode's friction and mass on the T's geoms and body (inertia scaled with the mass). */
+  private applyEpisodePhysics(): void {
+    const { friction, mass } = this.episode;
+    const model = this.scene.model;
     const fr = model.geom_friction as Float64Array;
     for (const g of this.tGeoms) fr[3 * g] = friction;
     (model.body_mass as Float64Array)[this.tBody] = mass;
     const inertia = model.body_inertia as Float64Array;
     for (let k = 0; k < 3; k++) inertia[3 * this.tBody + k] = (this.baseInertia[k] * mass) / this.baseMass;
+  }
 
-    const q = this.ik.solve(Q_SEED, { pos: [eeStart[0], eeStart[1], P.pusherZ], mat: DOWN }, { iterations: 100 }).q;
-    this.holdArm(q, GRIPPER.closedTarget);
-    const qpos = s.qposView();
-    qpos.set([tStart[0], tStart[1], T_SHAPE.height / 2, ...yawQuat(tStart[2])], this.tQposAdr);
-    s.forward();
-    s.step(P.settleSteps);
-    this.pending = Array.from({ length: delaySteps }, () => [0, 0] as [number, number]);
-    this.avoided = false;
-    this.verdict = null;
+  /**
+   * The station's own reset: a fresh env first puts the T at a seeded place (the arm out of the camera's view),
+   * then the arm pushes it to the drawn start pose and goes to its own start (pusht-reset.ts).
+   */
+  private proceduralReset(u: (lo: number, hi: number) => number): void {
+    const s = this.scene;
+    const t0 = performance.now();
+    const ep = this.episode;
+    let fresh = false;
+    if (!this.staged) {
+      s.restoreState(this.initial);
+      const home = this.ik.solve(Q_SEED, { pos: PUSHT_RESET.home, mat: DOWN }, { iterations: 100 }).q;
+      this.holdArm(home, GRIPPER.closedTarget);
+      scatterT(s, this.tQposAdr, u);
+      s.step(PUSHT_ARM.settleSteps);
+      this.staged = true;
+      fresh = true;
+    }
+    this.applyEpisodePhysics();
+    this.motion ??= new ArmMotion(s, ARM);
+    const motion = this.motion;
+    const size = PUSHT_RESET.frameSize;
+    const { record, error } = runProcedure(
+      {
+        what: "pusht-arm procedural reset",
+        attempts: PUSHT_RESET.attempts,
+        budgetSteps: PUSHT_RESET.budgetSteps,
+        timestep: s.timestep,
+      },
+      (budget) =>
+        restageT(
+          {
+            motion,
+            look: () => {
+              const frame = this.topFrame(size);
+              if (!frame.rgb) throw new Error("the renderer returned no frame");
+              return fitT(frame.rgb, size, size, frame, T_SHAPE.height);
+            },
+            target: ep.tStart,
+            eeStart: ep.eeStart,
+            pusherZ: PUSHT_ARM.pusherZ,
+            workspace: PUSHT_ARM.workspace,
+          },
+          budget,
+        ),
+    );
+    this.lastRecord = {
+      ...record,
+      found: fresh && record.success ? `fresh scene (${record.found})` : record.found,
+      wallMs: Math.round(performance.now() - t0),
+    };
+    if (error) throw error;
+    // the env's own command and EE target take over where the reset's motions left the servos
+    this.holdArm(motion.currentQ(), GRIPPER.closedTarget);
   }
 
   protected afterControlStep(): TaskStepOutcome {
@@ -415,23 +548,6 @@ function pixelMetrics(px: PixelVerdict): Record<string, number | string | boolea
   return m;
 }
 
-/** Distance (m) from a point to the T's outline at a pose; negative inside. */
-export function outlineDistance(pose: readonly [number, number, number], p: readonly [number, number]): number {
-  const corners = T_OUTLINE.map((c) => tToWorld(pose, c));
-  let best = Number.POSITIVE_INFINITY;
-  let inside = false;
-  for (let i = 0, j = corners.length - 1; i < corners.length; j = i++) {
-    const [ax, ay] = corners[j];
-    const [bx, by] = corners[i];
-    const dx = bx - ax;
-    const dy = by - ay;
-    const t = clamp(((p[0] - ax) * dx + (p[1] - ay) * dy) / (dx * dx + dy * dy), 0, 1);
-    best = Math.min(best, Math.hypot(p[0] - ax - t * dx, p[1] - ay - t * dy));
-    if (ay > p[1] !== by > p[1] && p[0] < ax + ((p[1] - ay) * dx) / dy) inside = !inside;
-  }
-  return inside ? -best : best;
-}
-
 const EVALUATION_FILES = [
   "tasks/pusht-arm/pusht-arm",
   "tasks/pusht-arm/pixel-verifier",
@@ -444,13 +560,28 @@ const EVALUATION_FILES = [
   "mujoco/render/scene-renderer",
   "../core/rng",
 ] as const;
-let fingerprint: string | null = null;
+const PROCEDURAL_FILES = [
+  ...EVALUATION_FILES,
+  "tasks/pusht-arm/pusht-reset",
+  "tasks/pusht-arm/push-planner",
+  "mujoco/reset/motion",
+  "mujoco/reset/procedure",
+] as const;
+const fingerprints = new Map<ResetMode, string>();
 
-/** sha256 of the task's evaluation side: its constants and the files that build, reset, render and judge it. */
-export function pushtArmEvalFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  fingerprint = sourceFingerprint(PUSHT_ARM_SPEC.evaluation, EVALUATION_FILES);
-  return fingerprint;
+/**
+ * sha256 of the task's evaluation side for a reset mode: its constants and the files that build, reset, render and
+ * judge it.
+ */
+export function pushtArmEvalFingerprint(mode: ResetMode = "state"): string {
+  const cached = fingerprints.get(mode);
+  if (cached) return cached;
+  const value = sourceFingerprint(
+    pushtArmSpec(mode).evaluation,
+    mode === "state" ? EVALUATION_FILES : PROCEDURAL_FILES,
+  );
+  fingerprints.set(mode, value);
+  return value;
 }
 
 function clamp(v: number, lo: number, hi: number): number {

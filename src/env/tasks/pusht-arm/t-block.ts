@@ -57,6 +57,23 @@ export function tToWorld(pose: readonly [number, number, number], p: readonly [n
   return [pose[0] + c * p[0] - s * p[1], pose[1] + s * p[0] + c * p[1]];
 }
 
+/** Distance (m) from a point to the T's outline at a pose; negative inside. */
+export function outlineDistance(pose: readonly [number, number, number], p: readonly [number, number]): number {
+  const corners = T_OUTLINE.map((c) => tToWorld(pose, c));
+  let best = Number.POSITIVE_INFINITY;
+  let inside = false;
+  for (let i = 0, j = corners.length - 1; i < corners.length; j = i++) {
+    const [ax, ay] = corners[j];
+    const [bx, by] = corners[i];
+    const dx = bx - ax;
+    const dy = by - ay;
+    const t = Math.min(1, Math.max(0, ((p[0] - ax) * dx + (p[1] - ay) * dy) / (dx * dx + dy * dy)));
+    best = Math.min(best, Math.hypot(p[0] - ax - t * dx, p[1] - ay - t * dy));
+    if (ay > p[1] !== by > p[1] && p[0] < ax + ((p[1] - ay) * dx) / dy) inside = !inside;
+  }
+  return inside ? -best : best;
+}
+
 export const T_RGBA = [0.85, 0.07, 0.07, 1] as const; // the paper's red T
 export const GOAL_RGBA = [0.45, 0.8, 0.45, 1] as const; // the goal drawn on the table
 

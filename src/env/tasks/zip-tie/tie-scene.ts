@@ -50,6 +50,7 @@ export const TIE_NAMES = Object.freeze({
   exit: "slot_exit",
   tip: "strap_tip",
   grasp: "tail_grasp",
+  holder: "tail_holder",
   headSensor: "head_contacts",
 });
 export const tieSegName = (k: number): string => `tie_strap_${k}`;
@@ -180,6 +181,21 @@ export function tieGraspWeld(hand: string): string {
     body1: hand,
     body2: tieSegName(TIE_STRAP.graspSegment),
     relpose: [0, 0, 0, 1, 0, 0, 0],
+    solref: [0.01, 1],
+  });
+}
+
+/**
+ * The magazine's tail holder (the procedural reset's fixture): a weld of the strap's last segment to the world, off
+ * unless the magazine is presenting a fresh tie. Its pose (the segment's in the start loop) is written at run time.
+ */
+export function tieHolderWeld(): string {
+  return element("weld", {
+    name: TIE_NAMES.holder,
+    body1: "world",
+    body2: tieSegName(TIE_STRAP.segments - 1),
+    relpose: [0, 0, 0, 1, 0, 0, 0],
+    active: "false",
     solref: [0.01, 1],
   });
 }

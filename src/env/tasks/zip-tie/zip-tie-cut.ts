@@ -27,15 +27,22 @@
  *             blade contact with the head, post or table above 10 N during the episode, AND the cutting point never
  *             left the out-of-range box (x, y ±30 mm, z −40..+30 mm around its start). Failures: "not cut",
  *             "cut too far from the head", "too much force", "out-of-range".
- * Reset       "state" (the simulator shortcut): the hardest phase, the cutter grasped and the strap between the open
- *             blades. From the seed only: the cutting point 20-40 mm below the head, x −2..+2 mm and y ±3 mm around
- *             the strap, the blades open 10-14 mm; the strap settles 0.3 s.
+ * Reset       the hardest phase, the cutter grasped and the strap between the open blades. From the seed only: the
+ *             cutting point 20-40 mm below the head, x −2..+2 mm and y ±3 mm around the strap, the blades open
+ *             10-14 mm; the strap settles 0.3 s. The mode is chosen when the env is made (`new ZipTieCut({ reset })`)
+ *             and is part of the evaluation side (`evaluation.resetMode`, the fingerprint):
+ *             "state" (default, the simulator shortcut): the arm and strap are set there;
+ *             "procedural" (cut-reset.ts): a zip-tie magazine (a fixture) hangs a fresh strap from the head, and the
+ *             right arm backs away, finds the strap on its wrist camera's pixels and brings its open blades around it
+ *             at the seed's start, stepping the real physics; up to 3 tries, then ResetFailedError; `lastReset()`
+ *             records success, attempts, simulated and wall time.
  * History     v1: first version. v2 (for speed; v1 ran 10-15x real time): the strap's bending is a torque spring
  *             per joint (strap.ts StrapBending) instead of a soft weld per joint (96 constraint rows), and bends as
  *             v1's did within 5% (measured); the head and post are static bodies of their own; the blades' forces
  *             are read from contact sensors. The heuristic's figures are unchanged (20/20, every cut at 18 mm).
  *             The evaluation names its seeds (held out 100000-100049, search 0-99999) for research runs: a
- *             fingerprint change without a version bump, since seeds do not move a success rate.
+ *             fingerprint change without a version bump, since seeds do not move a success rate. Reset modes
+ *             (the procedural one new; the state mode's start unchanged).
  */
 import type { TaskSpec, Verification } from "../../../core/env.js";
 import { RandomState } from "../../../core/rng.js";
@@ -48,9 +55,11 @@ import {
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
 import { element } from "../../mujoco/mjcf.js";
+import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import { CUT_RESET, presentFreshStrap, restageCut, StrapArmMotion } from "./cut-reset.js";
 import { EqSwitch } from "./eq-switch.js";
 import {
   HEAD,
@@ -122,29 +131,51 @@ const OBSERVATION_SPACE: BoxSpace = {
   names: [...proprioNames(ARM), ...EXTRA_NAMES],
 };
 
-export const CUT_SPEC: TaskSpec = deepFreeze({
-  id: CUT_TASK_ID,
-  version: 2,
-  description:
-    "Cut a hanging zip-tie strap close to its head with the jaws (the blades) of the right arm's gripper on a " +
-    "simulated bimanual MuJoCo station. Starts with the strap between the open blades (the hardest phase). " +
-    "Success: the strap severed 5-25 mm from the head, no blade force above the limit on the head, post or table.",
-  observationSpace: OBSERVATION_SPACE,
-  actionSpace: armActionSpace(ARM, ACTION),
-  maxSteps: CUT_TASK.timeoutS * CUT_TASK.controlHz,
-  controlHz: CUT_TASK.controlHz,
-  evaluation: {
-    reference: "ENPIRE zip-tie cutting (paper §3, §3.5); strap as a jointed chain (task-references.md §3)",
-    strap: { ...STRAP },
-    head: { anchor: [...HEAD.anchor], half: [...HEAD.half] },
-    blades: { halfSize: [...GRIPPER.padHalf], friction: GRIPPER.padFriction },
-    ...structuredClone({ ...CUT_TASK }),
-    physics: { engine: "MuJoCo (WebAssembly) 3.14.0", timestep: 0.002, integrator: "implicitfast", cone: "pyramidal" },
-    gripper: { forceLimit: GRIPPER.forceLimit },
-    seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
-    reset: "state: cutting point below the head and open gap from RandomState(seed), settle",
-  },
-});
+function makeCutSpec(resetMode: ResetMode): TaskSpec {
+  return deepFreeze({
+    id: CUT_TASK_ID,
+    version: 2,
+    description:
+      "Cut a hanging zip-tie strap close to its head with the jaws (the blades) of the right arm's gripper on a " +
+      "simulated bimanual MuJoCo station. Starts with the strap between the open blades (the hardest phase). " +
+      "Success: the strap severed 5-25 mm from the head, no blade force above the limit on the head, post or table.",
+    observationSpace: OBSERVATION_SPACE,
+    actionSpace: armActionSpace(ARM, ACTION),
+    maxSteps: CUT_TASK.timeoutS * CUT_TASK.controlHz,
+    controlHz: CUT_TASK.controlHz,
+    evaluation: {
+      reference: "ENPIRE zip-tie cutting (paper §3, §3.5); strap as a jointed chain (task-references.md §3)",
+      strap: { ...STRAP },
+      head: { anchor: [...HEAD.anchor], half: [...HEAD.half] },
+      blades: { halfSize: [...GRIPPER.padHalf], friction: GRIPPER.padFriction },
+      ...structuredClone({ ...CUT_TASK }),
+      physics: {
+        engine: "MuJoCo (WebAssembly) 3.14.0",
+        timestep: 0.002,
+        integrator: "implicitfast",
+        cone: "pyramidal",
+      },
+      gripper: { forceLimit: GRIPPER.forceLimit },
+      seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
+      resetMode,
+      reset:
+        resetMode === "state"
+          ? "state: cutting point below the head and open gap from RandomState(seed), settle"
+          : "procedural: a magazine hangs a fresh strap; the right arm backs away, finds it on the wrist camera's " +
+            "pixels and brings its open blades around it at the start drawn from RandomState(seed), settle",
+      ...(resetMode === "procedural" ? { procedural: structuredClone({ ...CUT_RESET }) } : {}),
+    },
+  });
+}
+
+/** The spec with the default ("state") reset. */
+export const CUT_SPEC: TaskSpec = makeCutSpec("state");
+const CUT_SPEC_PROCEDURAL: TaskSpec = makeCutSpec("procedural");
+
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
+export function cutSpec(mode: ResetMode = "state"): TaskSpec {
+  return mode === "state" ? CUT_SPEC : CUT_SPEC_PROCEDURAL;
+}
 
 // each blade's contacts with the table (the world body), the head with its bracket, and the post
 const HOLDERS = ["world", ...HOLDER_BODIES] as const;
@@ -190,6 +221,10 @@ export interface CutState {
  * env.step([0, 0, 1, 1]); // raise the blades 1 mm and close them
  */
 export class ZipTieCut extends ArmEnv {
+  readonly resetMode: ResetMode;
+  private readonly motion: StrapArmMotion;
+  private lastRecord: ResetRecord | null = null;
+  private staged = false;
   private readonly initial: Float64Array;
   private readonly eq: EqSwitch;
   private readonly connectIds: number[];
@@ -205,8 +240,11 @@ export class ZipTieCut extends ArmEnv {
   private jawTarget = 0;
   private readonly gripperActuator: number;
 
-  constructor() {
-    super({ spec: CUT_SPEC, xml: cutStationXml(), arm: ARM, action: ACTION });
+  /** `reset`: "state" (default, the simulator shortcut) or "procedural" (the magazine and the arm, cut-reset.ts). */
+  constructor(options: { reset?: ResetMode } = {}) {
+    const mode = resetModeOf(options.reset, CUT_TASK_ID);
+    super({ spec: cutSpec(mode), xml: cutStationXml(), arm: ARM, action: ACTION });
+    this.resetMode = mode;
     const s = this.scene;
     this.eq = new EqSwitch(s);
     try {
@@ -230,6 +268,17 @@ export class ZipTieCut extends ArmEnv {
       throw err;
     }
     this.initial = s.saveState();
+    // the reset's motions step the physics themselves: the bending springs go in before each step (the cut joint's
+    // off, as in an episode)
+    this.motion = new StrapArmMotion(s, ARM, () => {
+      const cut = this.cutJoint;
+      this.bending.apply((k) => k !== cut);
+    });
+  }
+
+  /** The last reset's record (mode, success, attempts, simulated s, wall ms, what it found); null before one. */
+  lastReset(): ResetRecord | null {
+    return this.lastRecord;
   }
 
   /** The point between the two blades' centres (the EE site), m. */
@@ -282,6 +331,7 @@ export class ZipTieCut extends ArmEnv {
   }
 
   override close(): void {
+    this.motion.dispose();
     this.eq.dispose();
     super.close();
   }
@@ -295,9 +345,14 @@ export class ZipTieCut extends ArmEnv {
     const gap = u(...CUT_TASK.startGap);
 
     const s = this.scene;
-    s.restoreState(this.initial); // every link active again (eq_active is part of the state)
     const [hx, hy, hz] = HEAD.anchor;
     const ee: Vec3 = [hx + jx, hy + jy, hz - below];
+    if (this.resetMode === "procedural") {
+      this.proceduralReset({ pos: ee, gap });
+      return;
+    }
+    const t0 = performance.now();
+    s.restoreState(this.initial); // every link active again (eq_active is part of the state)
     const q = this.ik.solve(Q_SEED, { pos: ee, mat: FORWARD }, { iterations: 200 }).q;
     const qpos = s.qposView();
     qpos[s.qposAdr(ARM.fingerJoints[0])] = gap / 2;
@@ -309,6 +364,65 @@ export class ZipTieCut extends ArmEnv {
       this.bending.apply(() => true);
       s.step(1);
     }
+    this.startEpisode();
+    this.lastRecord = {
+      mode: "state",
+      success: true,
+      attempts: 1,
+      simSeconds: round3(CUT_TASK.settleSteps * s.timestep),
+      wallMs: Math.round(performance.now() - t0),
+      found: "set by the simulator",
+      failure: null,
+      retries: [],
+    };
+  }
+
+  /**
+   * The station's own reset (cut-reset.ts): the magazine hangs a fresh strap and the arm brings its open blades
+   * around it. A fresh env first puts the arm at the pose it looks from, the blades open.
+   */
+  private proceduralReset(start: { pos: Vec3; gap: number }): void {
+    const s = this.scene;
+    const t0 = performance.now();
+    const wasStaged = this.staged;
+    if (!this.staged) {
+      s.restoreState(this.initial);
+      const look = this.ik.solve(Q_SEED, { pos: CUT_RESET.look, mat: FORWARD }, { iterations: 200 }).q;
+      this.holdArm(look, GRIPPER.maxOpening);
+      this.staged = true;
+    }
+    const found = !wasStaged ? "a fresh station" : this.cutJoint >= 0 ? "a cut strap" : "a whole strap";
+    const { record, error } = runProcedure(
+      {
+        what: `${CUT_TASK_ID} procedural reset`,
+        attempts: CUT_RESET.attempts,
+        budgetSteps: CUT_RESET.budgetSteps,
+        timestep: s.timestep,
+      },
+      (budget) => {
+        const seen = restageCut(
+          this,
+          this.motion,
+          () => {
+            presentFreshStrap(s, this.eq, this.connectIds);
+            this.cutJoint = -1;
+          },
+          start,
+          budget,
+        );
+        return `${found}; ${seen}`;
+      },
+    );
+    this.lastRecord = { ...record, wallMs: Math.round(performance.now() - t0) };
+    if (error) throw error;
+    // the env's own commands take over where the reset's motions left the servos, the jaws at the start gap
+    this.holdArm(this.motion.currentQ(), start.gap / 2);
+    this.jawTarget = start.gap / 2;
+    this.startEpisode();
+  }
+
+  /** Clears the episode's records; the out-of-range box is centred on the cutting point now. */
+  private startEpisode(): void {
     this.stepsSinceCut = 0;
     this.maxForce = 0;
     this.outOfRange = null;
@@ -437,6 +551,11 @@ const EVALUATION_FILES = [
   "tasks/zip-tie/zip-tie-cut",
   "tasks/zip-tie/strap",
   "tasks/zip-tie/eq-switch",
+  "tasks/zip-tie/cut-reset",
+  "mujoco/reset/motion",
+  "mujoco/reset/procedure",
+  "mujoco/tools/segment",
+  "mujoco/tools/vocabulary",
   "mujoco/arm-env",
   "mujoco/robot",
   "mujoco/ik",
@@ -444,13 +563,18 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-let fingerprint: string | undefined;
+const fingerprints = new Map<ResetMode, string>();
 
-/** sha256 of the task's evaluation side: its spec's evaluation constants and the source of the files that judge it. */
-export function cutEvalFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  fingerprint = sourceFingerprint(CUT_SPEC.evaluation, EVALUATION_FILES);
-  return fingerprint;
+/**
+ * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
+ * that build, reset and judge it.
+ */
+export function cutEvalFingerprint(mode: ResetMode = "state"): string {
+  const cached = fingerprints.get(mode);
+  if (cached) return cached;
+  const value = sourceFingerprint(cutSpec(mode).evaluation, EVALUATION_FILES);
+  fingerprints.set(mode, value);
+  return value;
 }
 
 export { ARM as CUT_ARM_NAMES, LEFT as CUT_LEFT_ARM_NAMES };

@@ -24,11 +24,18 @@
  *             plane outside the slot's opening), "not far enough" (timeout before success), "too much force" (the
  *             head's contacts, with the strap and the right hand, summed above 10 N), "out-of-range" (the EE left
  *             the box x, y ±30 mm, z −30..+50 mm around its start).
- * Reset       "state" (the simulator shortcut): the hardest phase, the head held and the tail grasped with its tip
- *             under the slot. From the seed only (RandomState(seed)): the hand 0..8 mm below and ±3 mm (x, y) off the
- *             nominal start (tip 10.7 mm under the entrance, on the slot's axis); the arm moves there in 0.2 s while
- *             the strap settles, then 0.1 s more.
- * History     v1: first version.
+ * Reset       the hardest phase, the head held and the tail grasped with its tip under the slot. From the seed only
+ *             (RandomState(seed)): the hand 0..8 mm below and ±3 mm (x, y) off the nominal start (tip 10.7 mm under
+ *             the entrance, on the slot's axis). The mode is chosen when the env is made (`new ZipTieTie({ reset })`)
+ *             and is part of the evaluation side (`evaluation.resetMode`, the fingerprint):
+ *             "state" (default, the simulator shortcut): the arm moves there in 0.2 s while the strap settles, then
+ *             0.1 s more;
+ *             "procedural" (tie-reset.ts): a zip-tie magazine (a fixture) presents a fresh tie, its tail's end in a
+ *             holder; the right arm lets go of the old tail, finds the fresh one on its wrist camera's pixels, grasps
+ *             it 36 mm from the tip and brings the tip to the seed's start, stepping the real physics; up to 3
+ *             tries, then ResetFailedError; `lastReset()` records success, attempts, simulated and wall time.
+ * History     v1: first version; reset modes (the procedural one and the magazine's tail holder, an equality that
+ *             is off in the state mode, new; the state mode's start unchanged).
  */
 import type { TaskSpec, Verification } from "../../../core/env.js";
 import { RandomState } from "../../../core/rng.js";
@@ -42,9 +49,13 @@ import {
 } from "../../mujoco/arm-env.js";
 import { DiffIk } from "../../mujoco/ik.js";
 import { element } from "../../mujoco/mjcf.js";
+import { ArmMotion } from "../../mujoco/reset/motion.js";
+import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import { EqSwitch } from "./eq-switch.js";
+import { restageTie, TIE_RESET } from "./tie-reset.js";
 import {
   LATCH_POINTS,
   TIE_HEAD,
@@ -52,6 +63,7 @@ import {
   TIE_STRAP,
   tieGraspWeld,
   tieHeadMjcf,
+  tieHolderWeld,
   tieJointSite,
   tieLatchName,
   tieLatchTendons,
@@ -124,27 +136,49 @@ const OBSERVATION_SPACE: BoxSpace = {
   names: [...proprioNames(ARM), ...EXTRA_NAMES],
 };
 
-export const TIE_SPEC: TaskSpec = deepFreeze({
-  id: TIE_TASK_ID,
-  version: 1,
-  description:
-    "Pass a zip tie's strap through its head's slot until the latch engages, with the right arm of a simulated " +
-    "bimanual MuJoCo station; the left arm holds the head at the hand-over pose. Starts with the tail grasped and " +
-    "its tip under the slot (the hardest phase). Success: the latch engaged and the tip 15 mm past the slot's exit.",
-  observationSpace: OBSERVATION_SPACE,
-  actionSpace: armActionSpace(ARM, ACTION),
-  maxSteps: TIE_TASK.timeoutS * TIE_TASK.controlHz,
-  controlHz: TIE_TASK.controlHz,
-  evaluation: {
-    reference: "ENPIRE zip-tie tying (paper §3, §3.4: head at a hand-over pose, tail grasped by the other arm)",
-    head: { ...TIE_HEAD, entrance: [...TIE_HEAD.entrance] },
-    strap: { ...TIE_STRAP, contactSolref: [...TIE_STRAP.contactSolref], headings: [...TIE_STRAP.headings] },
-    ...structuredClone({ ...TIE_TASK }),
-    physics: { engine: "MuJoCo (WebAssembly) 3.14.0", timestep: 0.002, integrator: "implicitfast", cone: "pyramidal" },
-    seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
-    reset: "state: the hand's offset from RandomState(seed), the arm moved there while the strap settles",
-  },
-});
+function makeTieSpec(resetMode: ResetMode): TaskSpec {
+  return deepFreeze({
+    id: TIE_TASK_ID,
+    version: 1,
+    description:
+      "Pass a zip tie's strap through its head's slot until the latch engages, with the right arm of a simulated " +
+      "bimanual MuJoCo station; the left arm holds the head at the hand-over pose. Starts with the tail grasped and " +
+      "its tip under the slot (the hardest phase). Success: the latch engaged and the tip 15 mm past the slot's exit.",
+    observationSpace: OBSERVATION_SPACE,
+    actionSpace: armActionSpace(ARM, ACTION),
+    maxSteps: TIE_TASK.timeoutS * TIE_TASK.controlHz,
+    controlHz: TIE_TASK.controlHz,
+    evaluation: {
+      reference: "ENPIRE zip-tie tying (paper §3, §3.4: head at a hand-over pose, tail grasped by the other arm)",
+      head: { ...TIE_HEAD, entrance: [...TIE_HEAD.entrance] },
+      strap: { ...TIE_STRAP, contactSolref: [...TIE_STRAP.contactSolref], headings: [...TIE_STRAP.headings] },
+      ...structuredClone({ ...TIE_TASK }),
+      physics: {
+        engine: "MuJoCo (WebAssembly) 3.14.0",
+        timestep: 0.002,
+        integrator: "implicitfast",
+        cone: "pyramidal",
+      },
+      seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
+      resetMode,
+      reset:
+        resetMode === "state"
+          ? "state: the hand's offset from RandomState(seed), the arm moved there while the strap settles"
+          : "procedural: a magazine presents a fresh tie with its tail in a holder; the right arm finds the tail on " +
+            "the wrist camera's pixels, grasps it 36 mm from the tip and moves to the offset from RandomState(seed)",
+      ...(resetMode === "procedural" ? { procedural: structuredClone({ ...TIE_RESET }) } : {}),
+    },
+  });
+}
+
+/** The spec with the default ("state") reset. */
+export const TIE_SPEC: TaskSpec = makeTieSpec("state");
+const TIE_SPEC_PROCEDURAL: TaskSpec = makeTieSpec("procedural");
+
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
+export function tieSpec(mode: ResetMode = "state"): TaskSpec {
+  return mode === "state" ? TIE_SPEC : TIE_SPEC_PROCEDURAL;
+}
 
 /** The station's MJCF: two arms, the head with the strap, the grasp weld, the latch tendon, the head's sensor. */
 export function tieStationXml(): string {
@@ -155,7 +189,7 @@ export function tieStationXml(): string {
       { prefix: "left", base: [0, 0.2, 0] },
     ],
     objects: [tieHeadMjcf()],
-    equalities: [tieGraspWeld(ARM.hand)],
+    equalities: [tieGraspWeld(ARM.hand), tieHolderWeld()],
     // the arms' bases stand on the table: never a contact worth computing; the strap's root sits in the head's
     // neck (MuJoCo filters parent-child contacts, but not with a body welded to the world, as the head is)
     excludes: [
@@ -194,6 +228,14 @@ export interface TieState {
  * env.step([0, 0, 1]); // push the tail 1 mm up, towards the slot
  */
 export class ZipTieTie extends ArmEnv {
+  readonly resetMode: ResetMode;
+  private readonly motion: ArmMotion;
+  private readonly eq: EqSwitch;
+  private readonly graspEq: number;
+  private readonly holderEq: number;
+  private readonly presentedTip: Vec3;
+  private lastRecord: ResetRecord | null = null;
+  private staged = false;
   private readonly initial: Float64Array;
   private readonly qNominal: Float64Array;
   private readonly tipSite: number;
@@ -209,10 +251,16 @@ export class ZipTieTie extends ArmEnv {
   private maxForce = 0;
   private outOfRange: string | null = null;
 
-  constructor() {
-    super({ spec: TIE_SPEC, xml: tieStationXml(), arm: ARM, action: ACTION });
+  /** `reset`: "state" (default, the simulator shortcut) or "procedural" (the magazine and the arm, tie-reset.ts). */
+  constructor(options: { reset?: ResetMode } = {}) {
+    const mode = resetModeOf(options.reset, TIE_TASK_ID);
+    super({ spec: tieSpec(mode), xml: tieStationXml(), arm: ARM, action: ACTION });
+    this.resetMode = mode;
     const s = this.scene;
+    this.eq = new EqSwitch(s);
     try {
+      this.graspEq = this.eq.id(TIE_NAMES.grasp);
+      this.holderEq = this.eq.id(TIE_NAMES.holder);
       this.tipSite = s.id("site", TIE_NAMES.tip);
       this.headSensor = s.id("sensor", TIE_NAMES.headSensor);
       this.latchTendons = LATCH_POINTS.map((k) => {
@@ -238,12 +286,28 @@ export class ZipTieTie extends ArmEnv {
       s.qposView()[s.qposAdr(ARM.fingerJoints[0])] = TIE_STRAP.radius;
       s.qposView()[s.qposAdr(ARM.fingerJoints[1])] = TIE_STRAP.radius;
       this.holdArm(this.qNominal, TIE_STRAP.radius);
-      writeGraspPose(s, ARM.hand, tieSegName(TIE_STRAP.graspSegment));
+      writeWeldPose(s, TIE_NAMES.grasp, ARM.hand, tieSegName(TIE_STRAP.graspSegment));
+      // the magazine's holder keeps the tail's last segment where the start loop has it
+      writeWeldPose(s, TIE_NAMES.holder, "world", tieSegName(TIE_STRAP.segments - 1));
+      this.presentedTip = s.sitePos(this.tipSite);
     } catch (err) {
+      this.eq.dispose();
       this.scene.dispose();
       throw err;
     }
     this.initial = s.saveState();
+    this.motion = new ArmMotion(s, ARM);
+  }
+
+  /** The last reset's record (mode, success, attempts, simulated s, wall ms, what it found); null before one. */
+  lastReset(): ResetRecord | null {
+    return this.lastRecord;
+  }
+
+  override close(): void {
+    this.motion.dispose();
+    this.eq.dispose();
+    super.close();
   }
 
   /** The strap's tip, the slot and the latch as the simulator has them now. */
@@ -273,6 +337,12 @@ export class ZipTieTie extends ArmEnv {
     const offset: Vec3 = [u(-j.xy, j.xy), u(-j.xy, j.xy), u(j.zLow, j.zHigh)];
 
     const s = this.scene;
+    if (this.resetMode === "procedural") {
+      const nominal = this.ik.forward(this.qNominal).pos;
+      this.proceduralReset([nominal[0] + offset[0], nominal[1] + offset[1], nominal[2] + offset[2]]);
+      return;
+    }
+    const t0 = performance.now();
     s.restoreState(this.initial);
     this.setPawl(-1, 0);
     this.holdArm(this.qNominal, TIE_STRAP.radius);
@@ -294,6 +364,94 @@ export class ZipTieTie extends ArmEnv {
     }
     this.qCmd = Float64Array.from(goal);
     this.target = this.ik.forward(goal);
+    this.clearEpisode();
+    this.lastRecord = {
+      mode: "state",
+      success: true,
+      attempts: 1,
+      simSeconds: round3((TIE_TASK.rampSteps + TIE_TASK.settleSteps) * s.timestep),
+      wallMs: Math.round(performance.now() - t0),
+      found: "set by the simulator",
+      failure: null,
+      retries: [],
+    };
+  }
+
+  /**
+   * The station's own reset (tie-reset.ts): the magazine presents a fresh tie, the right arm grasps its tail and
+   * brings the tip to `start` (the EE, m). A fresh env starts from the nominal start, the tail held.
+   */
+  private proceduralReset(start: Vec3): void {
+    const s = this.scene;
+    const t0 = performance.now();
+    const wasStaged = this.staged;
+    if (!this.staged) {
+      s.restoreState(this.initial);
+      this.holdArm(this.qNominal, TIE_STRAP.radius);
+      this.staged = true;
+    }
+    const found = !wasStaged ? "a fresh station" : this.latched >= 0 ? "a latched tie" : "an unlatched tie";
+    const { record, error } = runProcedure(
+      {
+        what: `${TIE_TASK_ID} procedural reset`,
+        attempts: TIE_RESET.attempts,
+        budgetSteps: TIE_RESET.budgetSteps,
+        timestep: s.timestep,
+      },
+      (budget) => {
+        const seen = restageTie(
+          {
+            env: this,
+            motion: this.motion,
+            presentedTip: this.presentedTip,
+            present: () => this.presentFreshTie(),
+            release: () => this.eq.set(new Map([[this.graspEq, false]])),
+            grip: () => {
+              writeWeldPose(s, TIE_NAMES.grasp, ARM.hand, tieSegName(TIE_STRAP.graspSegment));
+              this.eq.set(
+                new Map([
+                  [this.graspEq, true],
+                  [this.holderEq, false],
+                ]),
+              );
+            },
+          },
+          start,
+          budget,
+        );
+        return `${found}; ${seen}`;
+      },
+    );
+    this.lastRecord = { ...record, wallMs: Math.round(performance.now() - t0) };
+    if (error) throw error;
+    // the env's own commands take over where the reset's motions left the servos
+    this.holdArm(this.motion.currentQ(), TIE_STRAP.radius);
+    this.clearEpisode();
+  }
+
+  /**
+   * The magazine's work (the fixture, not the robot): the tied tie goes and a fresh one is presented. In simulation:
+   * the latch open, every strap hinge back to the start loop (the model's reference pose), at rest, the tail's end
+   * in the holder.
+   */
+  private presentFreshTie(): void {
+    const s = this.scene;
+    this.setPawl(-1, 0);
+    const qpos = s.qposView();
+    const qvel = s.qvelView();
+    const qpos0 = s.model.qpos0 as Float64Array;
+    for (let k = 0; k < TIE_STRAP.segments; k++) {
+      for (const axis of ["x", "y"]) {
+        const name = `${tieSegName(k)}_bend_${axis}`;
+        qpos[s.qposAdr(name)] = qpos0[s.qposAdr(name)];
+        qvel[s.dofAdr(name)] = 0;
+      }
+    }
+    this.eq.set(new Map([[this.holderEq, true]]));
+    s.forward();
+  }
+
+  private clearEpisode(): void {
     this.missed = null;
     this.maxForce = 0;
     this.outOfRange = null;
@@ -418,11 +576,12 @@ function poseLeftArm(s: MjScene, q: ArrayLike<number>, half: number): void {
 }
 
 /**
- * Writes the grasp weld's relative pose (the segment's pose in the hand's frame) from the scene as it is now: the
- * hand at the nominal start, the strap at rest. MuJoCo's weld data: anchor (3), relative position (3), quaternion
+ * Writes a weld's relative pose (`segment`'s pose in `hand`'s frame) from the scene as it is now: for the grasp, the
+ * hand where it holds the strap (at construction: the nominal start, the strap at rest); for the holder, the world
+ * and the tail's last segment in the start loop. MuJoCo's weld data: anchor (3), relative position (3), quaternion
  * (4), torque scale (1).
  */
-function writeGraspPose(s: MjScene, hand: string, segment: string): void {
+function writeWeldPose(s: MjScene, weld: string, hand: string, segment: string): void {
   s.forward();
   const ph = s.bodyPos(hand);
   const R = s.bodyMat(hand); // row-major, columns are the hand's axes
@@ -433,8 +592,8 @@ function writeGraspPose(s: MjScene, hand: string, segment: string): void {
   const rel = [0, 1, 2].map((c) => R[c] * d[0] + R[3 + c] * d[1] + R[6 + c] * d[2]); // Rᵀ d
   const qc: [number, number, number, number] = [qh[0], -qh[1], -qh[2], -qh[3]];
   const quat = qmul(qc, qs);
-  const id = s.mj.mj_name2id(s.model, s.mj.mjtObj.mjOBJ_EQUALITY.value, TIE_NAMES.grasp);
-  if (id < 0) throw new Error("the scene has no grasp weld");
+  const id = s.mj.mj_name2id(s.model, s.mj.mjtObj.mjOBJ_EQUALITY.value, weld);
+  if (id < 0) throw new Error(`the scene has no weld ${weld}`);
   const data = s.model.eq_data as Float64Array;
   const at = 11 * id;
   data.set([0, 0, 0, ...rel, ...quat], at);
@@ -452,6 +611,11 @@ function qmul(a: readonly number[], b: readonly number[]): number[] {
 const EVALUATION_FILES = [
   "tasks/zip-tie/zip-tie-tie",
   "tasks/zip-tie/tie-scene",
+  "tasks/zip-tie/tie-reset",
+  "tasks/zip-tie/eq-switch",
+  "mujoco/reset/motion",
+  "mujoco/reset/procedure",
+  "mujoco/tools/segment",
   "mujoco/arm-env",
   "mujoco/robot",
   "mujoco/ik",
@@ -459,13 +623,18 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-let fingerprint: string | undefined;
+const fingerprints = new Map<ResetMode, string>();
 
-/** sha256 of the task's evaluation side: its spec's evaluation constants and the source of the files that judge it. */
-export function tieEvalFingerprint(): string {
-  if (fingerprint) return fingerprint;
-  fingerprint = sourceFingerprint(TIE_SPEC.evaluation, EVALUATION_FILES);
-  return fingerprint;
+/**
+ * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
+ * that build, reset and judge it.
+ */
+export function tieEvalFingerprint(mode: ResetMode = "state"): string {
+  const cached = fingerprints.get(mode);
+  if (cached) return cached;
+  const value = sourceFingerprint(tieSpec(mode).evaluation, EVALUATION_FILES);
+  fingerprints.set(mode, value);
+  return value;
 }
 
 export { ARM as TIE_ARM_NAMES };
