@@ -10,7 +10,7 @@ import { recordSnapshots } from "../src/rollout/verifier/record.js";
 const episodes = Number(process.argv[2] ?? 10);
 const root = fs.mkdtempSync(path.join(os.tmpdir(), "enpire-bench-verifier-"));
 const out: Record<string, unknown> = {};
-for (const task of ["pin-insertion", "gpu-insertion", "zip-tie-cut", "pusht-arm"]) {
+for (const task of ["pin-insertion", "gpu-insertion", "zip-tie-cut", "zip-tie-tie", "pusht-arm"]) {
   await recordSnapshots({
     taskId: task,
     policies: [`examples/policies/${task}-heuristic.ts`, "hold"],

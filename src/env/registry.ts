@@ -27,6 +27,7 @@ import { PUSHT_OBS_TYPES, PUSHT_SPEC, PushT, type PushTObsType, pushTEvalFingerp
 import { pushtSkills } from "./tasks/pusht/skills.js";
 import { PUSHT_ARM_SPEC, PushTArm, pushtArmEvalFingerprint, pushtArmSpec } from "./tasks/pusht-arm/pusht-arm.js";
 import { verifyZipTie } from "./tasks/zip-tie/pixel-verifier.js";
+import { verifyTie } from "./tasks/zip-tie/tie-pixel-verifier.js";
 import { CUT_SPEC, cutEvalFingerprint, cutSpec, ZipTieCut } from "./tasks/zip-tie/zip-tie-cut.js";
 import { TIE_SPEC, tieEvalFingerprint, tieSpec, ZipTieTie } from "./tasks/zip-tie/zip-tie-tie.js";
 import { type VerifyFn, withPixelVerifier } from "./verifiers/with-pixel-verifier.js";
@@ -178,9 +179,11 @@ function pinEntry(id: PinTaskId): TaskEntry {
   );
 }
 
-/** The sources a task's pixel verifier is made of: its own file and the shared pixel helpers. */
-function PIXEL_VERIFIER_FILES(folder: string): string[] {
-  return [`tasks/${folder}/pixel-verifier`, "verifiers/pixels", "verifiers/capture", "verifiers/with-pixel-verifier"];
+/** The sources a task's pixel verifier is made of (`tasks/<prefix>-pixel-verifier`, or `tasks/<folder>/pixel-verifier`
+ * for a folder name) and the shared pixel helpers. */
+function PIXEL_VERIFIER_FILES(at: string): string[] {
+  const own = at.includes("/") ? `tasks/${at}-pixel-verifier` : `tasks/${at}/pixel-verifier`;
+  return [own, "verifiers/pixels", "verifiers/capture", "verifiers/with-pixel-verifier"];
 }
 
 const TASKS: Record<string, TaskEntry> = {
@@ -246,7 +249,10 @@ const TASKS: Record<string, TaskEntry> = {
     TIE_SPEC,
     (options) => new ZipTieTie({ reset: options.reset }),
     () => tieEvalFingerprint("state"),
-    { procedural: { spec: tieSpec("procedural"), fingerprint: () => tieEvalFingerprint("procedural") } },
+    {
+      procedural: { spec: tieSpec("procedural"), fingerprint: () => tieEvalFingerprint("procedural") },
+      pixelVerifier: { name: "zip-tie-tie-pixels", verify: verifyTie, files: PIXEL_VERIFIER_FILES("zip-tie/tie") },
+    },
   ),
 };
 
