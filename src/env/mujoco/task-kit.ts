@@ -1,11 +1,39 @@
 /**
  * What every MuJoCo task file shares: the evaluation fingerprint (the spec's evaluation constants and the source of
- * the files that build, reset and judge the task), a deep freeze for specs, and the roundings their reasons use.
+ * the files that build, reset and judge the task), a spec and fingerprint per reset mode, the physics and research
+ * seeds every spec records, a deep freeze for specs, and the roundings their reasons use.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { canonicalJson, sha256 } from "../../core/hash.js";
+import type { ResetMode } from "./reset/procedure.js";
+
+/** The physics every station runs, as each spec's evaluation records it. */
+export const MUJOCO_PHYSICS = Object.freeze({
+  engine: "MuJoCo (WebAssembly) 3.14.0",
+  timestep: 0.002,
+  integrator: "implicitfast",
+  cone: "pyramidal",
+});
+
+/** Research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only. */
+export const RESEARCH_SEEDS = Object.freeze({
+  heldOut: Object.freeze({ start: 100000, count: 50 }),
+  search: Object.freeze({ start: 0, end: 99999 }),
+});
+
+/**
+ * One value per reset mode, made on first use and kept: a task's spec, or its evaluation fingerprint, per mode.
+ * @example export const cutSpec = perResetMode(makeCutSpec); cutSpec() // the "state" spec
+ */
+export function perResetMode<T>(make: (mode: ResetMode) => T): (mode?: ResetMode) => T {
+  const made = new Map<ResetMode, T>();
+  return (mode = "state") => {
+    if (!made.has(mode)) made.set(mode, make(mode));
+    return made.get(mode) as T;
+  };
+}
 
 /** src/env, whether this runs from src/ (tsx) or dist/: the sources are hashed, never the compiled output. */
 const ENV_DIR = path

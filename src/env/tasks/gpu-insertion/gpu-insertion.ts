@@ -47,7 +47,15 @@ import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.j
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import {
+  deepFreeze,
+  MUJOCO_PHYSICS,
+  mm,
+  perResetMode,
+  RESEARCH_SEEDS,
+  round3,
+  sourceFingerprint,
+} from "../../mujoco/task-kit.js";
 import { CARD, cardMjcf, SLOT, SLOT_FLOOR, SLOT_TOP, slotMjcf } from "./card-slot.js";
 import { GPU_RESET, restageCard } from "./gpu-reset.js";
 
@@ -108,12 +116,7 @@ function makeSpec(resetMode: ResetMode): TaskSpec {
       slotRange: [...SLOT.range],
       slotFloor: SLOT_FLOOR,
       ...structuredClone({ ...GPU_TASK }),
-      physics: {
-        engine: "MuJoCo (WebAssembly) 3.14.0",
-        timestep: 0.002,
-        integrator: "implicitfast",
-        cone: "pyramidal",
-      },
+      physics: MUJOCO_PHYSICS,
       gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
       resetMode,
       reset:
@@ -122,23 +125,15 @@ function makeSpec(resetMode: ResetMode): TaskSpec {
           : "procedural: the left arm unplugs the card (or grasps it standing, found on pixels), the slot moves to its " +
             "place from RandomState(seed), the arm lowers the card to the seeded hover; a fresh env's card stands in the slot",
       ...(resetMode === "procedural" ? { procedural: structuredClone({ ...GPU_RESET }) } : {}),
-      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
-      seeds: {
-        heldOut: { start: 100000, count: 50 },
-        search: { start: 0, end: 99999 },
-      },
+      seeds: RESEARCH_SEEDS, // research projects tune on search seeds, judge a goal on held-out ones
     },
   });
 }
 
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`; default "state"). */
+export const gpuSpec: (mode?: ResetMode) => TaskSpec = perResetMode(makeSpec);
 /** The spec with the default ("state") reset. */
-export const GPU_SPEC: TaskSpec = makeSpec("state");
-const GPU_PROCEDURAL_SPEC: TaskSpec = makeSpec("procedural");
-
-/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
-export function gpuSpec(mode: ResetMode = "state"): TaskSpec {
-  return mode === "state" ? GPU_SPEC : GPU_PROCEDURAL_SPEC;
-}
+export const GPU_SPEC: TaskSpec = gpuSpec("state");
 
 /** The station's MJCF: two arms, the motherboard with its slot, the card. */
 export function gpuStationXml(): string {
@@ -440,17 +435,12 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-const fingerprints = new Map<ResetMode, string>();
 /**
  * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
  * that build the scene, reset it and judge it. Read from src/ whether this runs from src/ (tsx) or dist/.
  */
-export function gpuEvalFingerprint(mode: ResetMode = "state"): string {
-  const cached = fingerprints.get(mode);
-  if (cached) return cached;
-  const value = sourceFingerprint(gpuSpec(mode).evaluation, EVALUATION_FILES);
-  fingerprints.set(mode, value);
-  return value;
-}
+export const gpuEvalFingerprint: (mode?: ResetMode) => string = perResetMode((mode) =>
+  sourceFingerprint(gpuSpec(mode).evaluation, EVALUATION_FILES),
+);
 
 export { ARM as GPU_ARM_NAMES };

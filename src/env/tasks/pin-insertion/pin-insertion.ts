@@ -39,7 +39,7 @@ import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.j
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import { deepFreeze, MUJOCO_PHYSICS, mm, RESEARCH_SEEDS, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
 import { BOX_TOP, PIN, PIN_BOX, PIN_STAND, pinBoxMjcf, pinMjcf, pinStandMjcf } from "./pin-box.js";
 import { PIN_RESET, restagePin, scatterPin } from "./pin-reset.js";
 
@@ -99,12 +99,7 @@ function makeSpec(id: PinTaskId, resetMode: ResetMode): TaskSpec {
       holeAxis: [...PIN_BOX.target],
       boxTop: BOX_TOP,
       ...structuredClone({ ...PIN_TASK }),
-      physics: {
-        engine: "MuJoCo (WebAssembly) 3.14.0",
-        timestep: 0.002,
-        integrator: "implicitfast",
-        cone: "pyramidal",
-      },
+      physics: MUJOCO_PHYSICS,
       gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
       resetMode,
       reset:
@@ -113,11 +108,7 @@ function makeSpec(id: PinTaskId, resetMode: ResetMode): TaskSpec {
           : "procedural: the right arm re-stages the pin (pull out / find on pixels, regrasp in the stand) and moves " +
             "to the hover pose jitter from RandomState(seed); a fresh env's pin lies on the table",
       ...(resetMode === "procedural" ? { procedural: structuredClone({ ...PIN_RESET }), stand: { ...PIN_STAND } } : {}),
-      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
-      seeds: {
-        heldOut: { start: 100000, count: 50 },
-        search: { start: 0, end: 99999 },
-      },
+      seeds: RESEARCH_SEEDS, // research projects tune on search seeds, judge a goal on held-out ones
     },
   });
 }

@@ -41,7 +41,14 @@ import { ArmMotion } from "../../mujoco/reset/motion.js";
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import {
+  deepFreeze,
+  MUJOCO_PHYSICS,
+  perResetMode,
+  RESEARCH_SEEDS,
+  round3,
+  sourceFingerprint,
+} from "../../mujoco/task-kit.js";
 import { angleDiff, fitT, judgePixels, PIXEL_VERIFIER, type PixelVerdict, wrapAngle } from "./pixel-verifier.js";
 import { PUSH_PLANNER } from "./push-planner.js";
 import { PUSHT_RESET, restageT, scatterT } from "./pusht-reset.js";
@@ -117,12 +124,7 @@ function makeSpec(resetMode: ResetMode): TaskSpec {
       ...structuredClone({ ...PUSHT_ARM }),
       tShape: { ...T_SHAPE },
       verifier: structuredClone({ ...PIXEL_VERIFIER }),
-      physics: {
-        engine: "MuJoCo (WebAssembly) 3.14.0",
-        timestep: 0.002,
-        integrator: "implicitfast",
-        cone: "pyramidal",
-      },
+      physics: MUJOCO_PHYSICS,
       gripper: { forceLimit: GRIPPER.forceLimit, padFriction: GRIPPER.padFriction },
       resetMode,
       reset:
@@ -135,23 +137,15 @@ function makeSpec(resetMode: ResetMode): TaskSpec {
         ? { procedural: structuredClone({ ...PUSHT_RESET }), pushPlanner: structuredClone({ ...PUSH_PLANNER }) }
         : {}),
       horizonReason: "30 s at 10 Hz: 8-15 pushes of 5-15 steps plus travel; the paper's 600 s is a real robot's",
-      // research projects (evolve) tune on search seeds and judge a goal on the held-out seeds only
-      seeds: {
-        heldOut: { start: 100000, count: 50 },
-        search: { start: 0, end: 99999 },
-      },
+      seeds: RESEARCH_SEEDS, // research projects tune on search seeds, judge a goal on held-out ones
     },
   });
 }
 
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`; default "state"). */
+export const pushtArmSpec: (mode?: ResetMode) => TaskSpec = perResetMode(makeSpec);
 /** The spec with the default ("state") reset. */
-export const PUSHT_ARM_SPEC: TaskSpec = makeSpec("state");
-const PROCEDURAL_SPEC: TaskSpec = makeSpec("procedural");
-
-/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
-export function pushtArmSpec(mode: ResetMode = "state"): TaskSpec {
-  return mode === "state" ? PUSHT_ARM_SPEC : PROCEDURAL_SPEC;
-}
+export const PUSHT_ARM_SPEC: TaskSpec = pushtArmSpec("state");
 
 /** The station: one arm at the origin facing +x, the T, the goal marker, the verifier's camera. */
 export function pushtArmXml(): string {
@@ -567,22 +561,13 @@ const PROCEDURAL_FILES = [
   "mujoco/reset/motion",
   "mujoco/reset/procedure",
 ] as const;
-const fingerprints = new Map<ResetMode, string>();
-
 /**
  * sha256 of the task's evaluation side for a reset mode: its constants and the files that build, reset, render and
  * judge it.
  */
-export function pushtArmEvalFingerprint(mode: ResetMode = "state"): string {
-  const cached = fingerprints.get(mode);
-  if (cached) return cached;
-  const value = sourceFingerprint(
-    pushtArmSpec(mode).evaluation,
-    mode === "state" ? EVALUATION_FILES : PROCEDURAL_FILES,
-  );
-  fingerprints.set(mode, value);
-  return value;
-}
+export const pushtArmEvalFingerprint: (mode?: ResetMode) => string = perResetMode((mode) =>
+  sourceFingerprint(pushtArmSpec(mode).evaluation, mode === "state" ? EVALUATION_FILES : PROCEDURAL_FILES),
+);
 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));

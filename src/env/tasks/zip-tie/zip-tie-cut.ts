@@ -58,7 +58,15 @@ import { element } from "../../mujoco/mjcf.js";
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import {
+  deepFreeze,
+  MUJOCO_PHYSICS,
+  mm,
+  perResetMode,
+  RESEARCH_SEEDS,
+  round3,
+  sourceFingerprint,
+} from "../../mujoco/task-kit.js";
 import { CUT_RESET, presentFreshStrap, restageCut, StrapArmMotion } from "./cut-reset.js";
 import { EqSwitch } from "./eq-switch.js";
 import {
@@ -149,14 +157,9 @@ function makeCutSpec(resetMode: ResetMode): TaskSpec {
       head: { anchor: [...HEAD.anchor], half: [...HEAD.half] },
       blades: { halfSize: [...GRIPPER.padHalf], friction: GRIPPER.padFriction },
       ...structuredClone({ ...CUT_TASK }),
-      physics: {
-        engine: "MuJoCo (WebAssembly) 3.14.0",
-        timestep: 0.002,
-        integrator: "implicitfast",
-        cone: "pyramidal",
-      },
+      physics: MUJOCO_PHYSICS,
       gripper: { forceLimit: GRIPPER.forceLimit },
-      seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
+      seeds: RESEARCH_SEEDS, // research projects tune on search seeds, judge a goal on held-out ones
       resetMode,
       reset:
         resetMode === "state"
@@ -168,14 +171,10 @@ function makeCutSpec(resetMode: ResetMode): TaskSpec {
   });
 }
 
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`; default "state"). */
+export const cutSpec: (mode?: ResetMode) => TaskSpec = perResetMode(makeCutSpec);
 /** The spec with the default ("state") reset. */
-export const CUT_SPEC: TaskSpec = makeCutSpec("state");
-const CUT_SPEC_PROCEDURAL: TaskSpec = makeCutSpec("procedural");
-
-/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
-export function cutSpec(mode: ResetMode = "state"): TaskSpec {
-  return mode === "state" ? CUT_SPEC : CUT_SPEC_PROCEDURAL;
-}
+export const CUT_SPEC: TaskSpec = cutSpec("state");
 
 // each blade's contacts with the table (the world body), the head with its bracket, and the post
 const HOLDERS = ["world", ...HOLDER_BODIES] as const;
@@ -563,18 +562,12 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-const fingerprints = new Map<ResetMode, string>();
-
 /**
  * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
  * that build, reset and judge it.
  */
-export function cutEvalFingerprint(mode: ResetMode = "state"): string {
-  const cached = fingerprints.get(mode);
-  if (cached) return cached;
-  const value = sourceFingerprint(cutSpec(mode).evaluation, EVALUATION_FILES);
-  fingerprints.set(mode, value);
-  return value;
-}
+export const cutEvalFingerprint: (mode?: ResetMode) => string = perResetMode((mode) =>
+  sourceFingerprint(cutSpec(mode).evaluation, EVALUATION_FILES),
+);
 
 export { ARM as CUT_ARM_NAMES, LEFT as CUT_LEFT_ARM_NAMES };

@@ -53,7 +53,15 @@ import { ArmMotion } from "../../mujoco/reset/motion.js";
 import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
 import { armNames, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, mm, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import {
+  deepFreeze,
+  MUJOCO_PHYSICS,
+  mm,
+  perResetMode,
+  RESEARCH_SEEDS,
+  round3,
+  sourceFingerprint,
+} from "../../mujoco/task-kit.js";
 import { EqSwitch } from "./eq-switch.js";
 import { restageTie, TIE_RESET } from "./tie-reset.js";
 import {
@@ -153,13 +161,8 @@ function makeTieSpec(resetMode: ResetMode): TaskSpec {
       head: { ...TIE_HEAD, entrance: [...TIE_HEAD.entrance] },
       strap: { ...TIE_STRAP, contactSolref: [...TIE_STRAP.contactSolref], headings: [...TIE_STRAP.headings] },
       ...structuredClone({ ...TIE_TASK }),
-      physics: {
-        engine: "MuJoCo (WebAssembly) 3.14.0",
-        timestep: 0.002,
-        integrator: "implicitfast",
-        cone: "pyramidal",
-      },
-      seeds: { heldOut: { start: 100000, count: 50 }, search: { start: 0, end: 99999 } },
+      physics: MUJOCO_PHYSICS,
+      seeds: RESEARCH_SEEDS, // research projects tune on search seeds, judge a goal on held-out ones
       resetMode,
       reset:
         resetMode === "state"
@@ -171,14 +174,10 @@ function makeTieSpec(resetMode: ResetMode): TaskSpec {
   });
 }
 
+/** The spec for a reset mode (the mode is in `evaluation.resetMode`; default "state"). */
+export const tieSpec: (mode?: ResetMode) => TaskSpec = perResetMode(makeTieSpec);
 /** The spec with the default ("state") reset. */
-export const TIE_SPEC: TaskSpec = makeTieSpec("state");
-const TIE_SPEC_PROCEDURAL: TaskSpec = makeTieSpec("procedural");
-
-/** The spec for a reset mode (the mode is in `evaluation.resetMode`). */
-export function tieSpec(mode: ResetMode = "state"): TaskSpec {
-  return mode === "state" ? TIE_SPEC : TIE_SPEC_PROCEDURAL;
-}
+export const TIE_SPEC: TaskSpec = tieSpec("state");
 
 /** The station's MJCF: two arms, the head with the strap, the grasp weld, the latch tendon, the head's sensor. */
 export function tieStationXml(): string {
@@ -623,18 +622,12 @@ const EVALUATION_FILES = [
   "mujoco/mjcf",
   "../core/rng",
 ] as const;
-const fingerprints = new Map<ResetMode, string>();
-
 /**
  * sha256 of the task's evaluation side for a reset mode: its spec's evaluation constants and the source of the files
  * that build, reset and judge it.
  */
-export function tieEvalFingerprint(mode: ResetMode = "state"): string {
-  const cached = fingerprints.get(mode);
-  if (cached) return cached;
-  const value = sourceFingerprint(tieSpec(mode).evaluation, EVALUATION_FILES);
-  fingerprints.set(mode, value);
-  return value;
-}
+export const tieEvalFingerprint: (mode?: ResetMode) => string = perResetMode((mode) =>
+  sourceFingerprint(tieSpec(mode).evaluation, EVALUATION_FILES),
+);
 
 export { ARM as TIE_ARM_NAMES };
