@@ -101,6 +101,13 @@ export interface Env<Obs = unknown, Act = unknown> {
   verify(): Verification;
   /** An RGB picture of the scene for people (videos), size x size x 3 bytes, row-major; absent on blind stations. */
   render?(size: number): Uint8Array;
+  /**
+   * The env's named cameras (absent on envs without them), the same for the env's whole life; `render` shows the
+   * first one's view, e.g. ["top", "left", "right", "right_wrist_cam", "left_wrist_cam"] on a 3D station.
+   */
+  cameraNames?(): string[];
+  /** An RGB picture from one of `cameraNames()`, size x size x 3 bytes, row-major; an unknown camera throws. */
+  renderCamera?(camera: string, size: number): Uint8Array;
   /** The scene's geoms for a live 3D view (absent on envs without one); the same for the env's whole life. */
   sceneGeometry?(): SceneGeometry;
   /**

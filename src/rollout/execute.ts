@@ -12,7 +12,15 @@ import { findEStop, withStepDeadline } from "../env/wrappers/index.js";
 import { bundleFromData } from "../policy/sandbox/bundle.js";
 import { SandboxedPolicy, type ToolCallRecord } from "../policy/sandbox/sandbox.js";
 import { toolSetsFor } from "../policy/skills/index.js";
-import { jobVariant, type TrialJob, type TrialOutput, type TrialVideo } from "./job.js";
+import {
+  type CameraFrames,
+  cameraVideoSize,
+  defaultVideoCameras,
+  jobVariant,
+  type TrialJob,
+  type TrialOutput,
+  type TrialVideo,
+} from "./job.js";
 import { runTrial } from "./runner.js";
 import type { EStopSignal } from "./stations/e-stop-signal.js";
 import { VideoWriter } from "./video.js";
@@ -65,6 +73,10 @@ export class TrialExecutor {
 
     const events: TrialEvent[] = [];
     const frames: Uint8Array[] = [];
+    // the extra cameras (video-<camera>.mp4), smaller than the main view: their raw frames wait in memory too
+    const cameras = job.video ? (job.video.cameras ?? defaultVideoCameras(safeEnv)) : [];
+    const cameraSize = job.video ? (job.video.cameraSize ?? cameraVideoSize(job.video.size)) : 0;
+    const cameraFrames = new Map<string, Uint8Array[]>(cameras.map((c) => [c, []]));
     let stepIndex = 0;
     let tryStartT = 0; // tool calls are timed from the policy's reset(), which follows the trial's start or a retry
     const startedAt = new Date().toISOString();
@@ -73,6 +85,8 @@ export class TrialExecutor {
       maxSteps: job.maxSteps,
       tries: job.tries,
       frameSize: job.video?.size,
+      cameras,
+      cameraSize,
       sink: {
         event(e) {
           // the tool calls made while deciding this step (or while resetting) go first, in the order they ran
@@ -104,6 +118,9 @@ export class TrialExecutor {
               frames.push(rgb);
             }
           : undefined,
+        cameraFrame: async (camera, rgb) => {
+          cameraFrames.get(camera)?.push(rgb);
+        },
       },
     });
     watch?.onEnd?.(env, stepIndex);
@@ -134,9 +151,21 @@ export class TrialExecutor {
     };
     if (!job.video || frames.length === 0) return { output, video: null };
     const { size, fps } = job.video;
-    if (this.videoFormat === "rgb24")
-      return { output, video: { format: "rgb24", width: size, height: size, fps, frames } };
-    return { output, video: { format: "mp4", bytes: await encodeMp4(frames, size, fps) } };
+    const extra: CameraFrames[] = [...cameraFrames].flatMap(([camera, f]) =>
+      f.length > 0 ? [{ camera, size: cameraSize, frames: f }] : [],
+    );
+    if (extra.length > 0) output.videoCameras = extra.map((c) => c.camera);
+    if (this.videoFormat === "rgb24") {
+      const video: TrialVideo = { format: "rgb24", width: size, height: size, fps, frames };
+      if (extra.length > 0) video.cameras = extra;
+      return { output, video };
+    }
+    const video: TrialVideo = { format: "mp4", bytes: await encodeMp4(frames, size, fps) };
+    if (extra.length > 0) {
+      video.cameras = [];
+      for (const c of extra) video.cameras.push({ camera: c.camera, bytes: await encodeMp4(c.frames, c.size, fps) });
+    }
+    return { output, video };
   }
 
   /** Puts the env back in its start state (seed 0), as a robot homes; false when there is no env yet. */

@@ -3,7 +3,12 @@
  * trial edited, removed, reordered or slipped in after the fact is found by `verifyLedger` (`enpire verify-ledger`).
  *
  *   <run>/ledger.jsonl   one JSON entry per line:
- *   { schema, seq, index, seed, attempt, outcome, dir, resultSha256, eventsSha256, videoSha256, prev, hash }
+ *   { schema, seq, index, seed, attempt, outcome, dir, resultSha256, eventsSha256, videoSha256,
+ *     cameraVideoSha256?, prev, hash }
+ *
+ * `cameraVideoSha256` maps each extra camera whose video the trial has (video-<camera>.mp4, a 3D station's left,
+ * right and wrist cameras) to its sha256; it is absent when there is none, so entries without (Push-T's, older
+ * runs') read and hash as before.
  *
  * `seq` counts entries from 0. `prev` is the previous entry's `hash`; the first entry's `prev` is the sha256 of the
  * run's run.json (the genesis), so the chain is bound to what was run. `hash` is the sha256 of the canonical JSON of
@@ -18,6 +23,7 @@ import { z } from "zod";
 import { EnpireError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import type { TrialResult } from "../core/trial.js";
+import { CameraNameSchema, cameraOfVideoFile, cameraVideoFile } from "./job.js";
 import type { RunStore } from "./store.js";
 
 export const LEDGER_FILE = "ledger.jsonl";
@@ -36,6 +42,7 @@ export const LedgerEntrySchema = z
     resultSha256: Sha256Schema,
     eventsSha256: Sha256Schema,
     videoSha256: Sha256Schema.nullable(), // null when the trial has no video
+    cameraVideoSha256: z.record(CameraNameSchema, Sha256Schema).optional(), // camera → its video-<camera>.mp4's
     prev: Sha256Schema,
     hash: Sha256Schema,
   })
@@ -105,7 +112,13 @@ export function readLedger(runDir: string): LedgerEntry[] {
  */
 export function appendLedgerEntry(runDir: string, trialDir: string, result: TrialResult): LedgerEntry {
   const video = result.video === null ? null : fileSha256(path.join(trialDir, result.video));
-  const files = { result: fileSha256(path.join(trialDir, "result.json")), events: eventsHash(trialDir), video };
+  const cameras = Object.fromEntries(cameraVideos(trialDir).map((c) => [c, fileSha256(cameraPath(trialDir, c))]));
+  const files = {
+    result: fileSha256(path.join(trialDir, "result.json")),
+    events: eventsHash(trialDir),
+    video,
+    cameras,
+  };
   const { entry, fd, created } = writeEntry(runDir, trialDir, result, files);
   try {
     fs.fsyncSync(fd);
@@ -123,15 +136,18 @@ export async function appendLedgerEntryAsync(
   result: TrialResult,
 ): Promise<LedgerEntry> {
   const read = (name: string) => fs.promises.readFile(path.join(trialDir, name)).then((b) => sha256(b));
-  const [resultSha, eventsSha, videoSha] = await Promise.all([
+  const cameraNames = cameraVideos(trialDir);
+  const [resultSha, eventsSha, videoSha, ...cameraShas] = await Promise.all([
     read("result.json"),
     read("events.jsonl"),
     result.video === null ? null : read(result.video),
+    ...cameraNames.map((c) => read(cameraVideoFile(c))),
   ]);
   const { entry, fd, created } = writeEntry(runDir, trialDir, result, {
-    result: resultSha,
-    events: eventsSha,
+    result: resultSha as string,
+    events: eventsSha as string,
     video: videoSha,
+    cameras: Object.fromEntries(cameraNames.map((c, i) => [c, cameraShas[i] as string])),
   });
   try {
     await new Promise<void>((resolve, reject) => fs.fsync(fd, (err) => (err ? reject(err) : resolve())));
@@ -140,6 +156,22 @@ export async function appendLedgerEntryAsync(
   }
   if (created) fsyncDir(runDir); // once per run
   return entry;
+}
+
+/** The extra cameras whose videos lie in a trial directory (video-<camera>.mp4), sorted. */
+export function cameraVideos(trialDir: string): string[] {
+  if (!fs.existsSync(trialDir)) return [];
+  return fs
+    .readdirSync(trialDir)
+    .flatMap((name) => {
+      const camera = cameraOfVideoFile(name);
+      return camera === null ? [] : [camera];
+    })
+    .sort();
+}
+
+function cameraPath(trialDir: string, camera: string): string {
+  return path.join(trialDir, cameraVideoFile(camera));
 }
 
 function eventsHash(trialDir: string): string {
@@ -151,7 +183,7 @@ function writeEntry(
   runDir: string,
   trialDir: string,
   result: TrialResult,
-  files: { result: string; events: string; video: string | null },
+  files: { result: string; events: string; video: string | null; cameras: Record<string, string> },
 ): { entry: LedgerEntry; fd: number; created: boolean } {
   const file = path.join(runDir, LEDGER_FILE);
   const last = lastEntry(file);
@@ -166,6 +198,7 @@ function writeEntry(
     resultSha256: files.result,
     eventsSha256: files.events,
     videoSha256: files.video,
+    ...(Object.keys(files.cameras).length > 0 ? { cameraVideoSha256: files.cameras } : {}),
     prev: last ? last.hash : ledgerGenesis(runDir),
   };
   const entry: LedgerEntry = { ...body, hash: entryHash(body) };
@@ -249,6 +282,11 @@ export function verifyLedger(store: RunStore, runId: string): LedgerVerification
     if (e.videoSha256 === null) {
       if (fs.existsSync(path.join(dir, "video.mp4"))) say("has a video.mp4 that the ledger did not record");
     } else checkFile(dir, "video.mp4", e.videoSha256, say);
+    const cameras = e.cameraVideoSha256 ?? {};
+    for (const [camera, sha] of Object.entries(cameras)) checkFile(dir, cameraVideoFile(camera), sha, say);
+    for (const camera of cameraVideos(dir)) {
+      if (!Object.hasOwn(cameras, camera)) say(`has a ${cameraVideoFile(camera)} that the ledger did not record`);
+    }
     try {
       const result = JSON.parse(fs.readFileSync(path.join(dir, "result.json"), "utf8")) as Partial<TrialResult>;
       const recorded = { index: result.index, seed: result.seed, attempt: result.attempt };

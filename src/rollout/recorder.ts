@@ -1,6 +1,7 @@
 /**
  * The recorder: turns what a station hands back for a trial job into a committed trial directory (events.jsonl,
- * result.json, video.mp4), its ledger entry and its index row, off the stations' critical path.
+ * result.json, video.mp4 and one video-<camera>.mp4 per extra camera of a 3D station), its ledger entry (which hashes
+ * every video) and its index row, off the stations' critical path.
  *
  * `record` writes the events at once, then encodes raw frames with ffmpeg in the background, at most
  * `videoConcurrency` ffmpeg processes at a time; only when every file is complete is the directory renamed into place,
@@ -17,7 +18,14 @@
 import fs from "node:fs";
 import { InvalidInputError } from "../core/errors.js";
 import type { TrialResult } from "../core/trial.js";
-import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+import {
+  type CameraFrames,
+  type CameraMp4,
+  cameraVideoFile,
+  type TrialJob,
+  type TrialOutput,
+  type TrialVideo,
+} from "./job.js";
 import type { RunStore, TrialRow } from "./store.js";
 import { encodeVideos } from "./video.js";
 
@@ -49,6 +57,7 @@ export const recorderDefaults = {
 export interface VideoFailure {
   index: number;
   seed: number;
+  camera: string | null; // null: the main video (video.mp4); else the extra camera's (video-<camera>.mp4)
   error: Error;
 }
 
@@ -169,16 +178,28 @@ export class Recorder {
     writer.flush();
     let videoFile: string | null = null;
     if (video) {
-      try {
-        if (video.format === "mp4") await fs.promises.writeFile(writer.file(VIDEO_FILE), video.bytes);
-        else await this.videos.encode(writer.file(VIDEO_FILE), video);
-        videoFile = VIDEO_FILE;
-      } catch (err) {
-        const error = err instanceof Error ? err : new Error(String(err));
-        this.videoFailures.push({ index: job.index, seed: job.seed, error });
-        const t = output.events.reduce((m, e) => Math.max(m, "t" in e ? e.t : 0), 0);
-        writer.event({ event: "log", t, index: output.steps, lines: [`video not recorded: ${error.message}`] });
-        fs.rmSync(writer.file(VIDEO_FILE), { force: true });
+      // the main view and every extra camera at once (the batcher groups them by size); each may fail alone
+      const files = [
+        { file: VIDEO_FILE, camera: null, write: () => this.writeMain(writer.file(VIDEO_FILE), video) },
+        ...(video.cameras ?? []).map((c) => {
+          const file = cameraVideoFile(c.camera);
+          return { file, camera: c.camera, write: () => this.writeCamera(writer.file(file), video, c) };
+        }),
+      ];
+      const settled = await Promise.allSettled(files.map((f) => f.write()));
+      const t = output.events.reduce((m, e) => Math.max(m, "t" in e ? e.t : 0), 0);
+      for (const [i, s] of settled.entries()) {
+        const { file, camera } = files[i];
+        if (s.status === "fulfilled") {
+          if (camera === null) videoFile = VIDEO_FILE;
+          else await syncFile(writer.file(file)); // the store syncs only result.video's file
+          continue;
+        }
+        const error = s.reason instanceof Error ? s.reason : new Error(String(s.reason));
+        this.videoFailures.push({ index: job.index, seed: job.seed, camera, error });
+        const what = camera === null ? "video" : `video of camera ${camera}`;
+        writer.event({ event: "log", t, index: output.steps, lines: [`${what} not recorded: ${error.message}`] });
+        fs.rmSync(writer.file(file), { force: true });
       }
     }
     const result: TrialResult = {
@@ -199,6 +220,27 @@ export class Recorder {
       video: videoFile,
     };
     return writer.commitAsync(result); // the store commits one trial of a run at a time
+  }
+
+  /** The main video: bytes from a remote station, or raw frames encoded here. */
+  private async writeMain(file: string, video: TrialVideo): Promise<void> {
+    if (video.format === "mp4") await fs.promises.writeFile(file, video.bytes);
+    else await this.videos.encode(file, video);
+  }
+
+  /** One extra camera's video, at the main video's rate. */
+  private async writeCamera(file: string, video: TrialVideo, camera: CameraFrames | CameraMp4): Promise<void> {
+    if ("bytes" in camera) await fs.promises.writeFile(file, camera.bytes);
+    else {
+      const raw: RawVideo = {
+        format: "rgb24",
+        width: camera.size,
+        height: camera.size,
+        fps: videoFps(video),
+        frames: camera.frames,
+      };
+      await this.videos.encode(file, raw);
+    }
   }
 
   private async writeInterrupted(
@@ -230,6 +272,22 @@ export class Recorder {
       elapsedMs,
       video: null,
     });
+  }
+}
+
+/** The frame rate of a raw video; an mp4's camera videos come encoded, so their rate is never asked. */
+function videoFps(video: TrialVideo): number {
+  if (video.format !== "rgb24") throw new InvalidInputError("an mp4 video's cameras come encoded");
+  return video.fps;
+}
+
+/** fsync of a file in libuv's thread pool. */
+async function syncFile(file: string): Promise<void> {
+  const handle = await fs.promises.open(file, "r");
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Env, SafetyStop, Verification } from "../core/env.js";
-import { PolicyError } from "../core/errors.js";
+import { InvalidInputError, PolicyError } from "../core/errors.js";
 import type { Policy } from "../core/policy.js";
 import { summariseForEvents, type Termination, type TrialEvent, type TrialOutcome } from "../core/trial.js";
 
@@ -13,6 +13,8 @@ export interface TrialSink {
   event(e: TrialEvent): void;
   /** Receives a rendered frame after reset and after every step, when video is on. */
   frame?(rgb: Uint8Array): Promise<void>;
+  /** Receives each of `TrialOptions.cameras`' frames right after the main frame, when video is on. */
+  cameraFrame?(camera: string, rgb: Uint8Array): Promise<void>;
 }
 
 export interface TrialOptions {
@@ -21,6 +23,13 @@ export interface TrialOptions {
   sink?: TrialSink;
   /** Side of the square frames handed to sink.frame, px. */
   frameSize?: number;
+  /**
+   * Named cameras (env.cameraNames()) to hand to sink.cameraFrame with each frame, e.g. ["left", "right"]; none by
+   * default. Refused when the env has no such camera.
+   */
+  cameras?: string[];
+  /** Side of the cameras' square frames, px (default: frameSize). */
+  cameraSize?: number;
   /**
    * In-context tries (ENPIRE's pass@k): after a try fails by running out of its maxSteps, the policy is reset
    * and tries again from the state the failure left, without an env reset, up to this many tries. Default 1.
@@ -51,11 +60,18 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
   const sink = opts.sink;
   const wantFrames = sink?.frame !== undefined && env.render !== undefined;
   const frameSize = opts.frameSize ?? 512;
+  const cameras = wantFrames && sink.cameraFrame ? checkCameras(env, opts.cameras ?? []) : [];
+  const cameraSize = opts.cameraSize ?? frameSize;
+  /** The main frame, then each camera's, after the reset and after every step. */
+  const frames = async () => {
+    await sink!.frame!(env.render!(frameSize));
+    for (const camera of cameras) await sink!.cameraFrame!(camera, env.renderCamera!(camera, cameraSize));
+  };
 
   await policy.reset();
   let observation = env.reset({ seed: opts.seed });
   sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseForEvents(observation) });
-  if (wantFrames) await sink.frame!(env.render!(frameSize));
+  if (wantFrames) await frames();
 
   let steps = 0; // over the whole episode, all tries
   let totalReward = 0;
@@ -99,7 +115,7 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
         info: result.info,
       });
       steps++;
-      if (wantFrames) await sink.frame!(env.render!(frameSize));
+      if (wantFrames) await frames();
       if (result.info.safety) {
         stop = result.info.safety;
         termination = "safety";
@@ -148,6 +164,20 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
     tries,
     elapsedMs: performance.now() - t0,
   };
+}
+
+/** The cameras asked for, each one the env has; refused (before the trial starts) naming the ones it has. */
+function checkCameras<O, A>(env: Env<O, A>, cameras: readonly string[]): string[] {
+  if (cameras.length === 0) return [];
+  const known = env.cameraNames?.() ?? [];
+  const unknown = cameras.filter((c) => !known.includes(c));
+  if (!env.renderCamera || unknown.length > 0) {
+    const has = known.length > 0 && env.renderCamera ? `it has ${known.join(", ")}` : "it has no named cameras";
+    throw new InvalidInputError(
+      `cannot record camera ${unknown.length ? unknown.join(", ") : cameras.join(", ")} of ${env.name}: ${has}`,
+    );
+  }
+  return [...cameras];
 }
 
 function errorMessage(err: unknown): string {

@@ -348,6 +348,12 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
     return Array.from({ length: n }, (_, i) => this.scene.name("camera", i));
   }
 
+  /** An RGB picture from one of `cameraNames()`, size × size × 3 bytes, e.g. for a trial's video of that camera. */
+  renderCamera(camera: string, size: number): Uint8Array {
+    this.assertOpen();
+    return this.scene.renderRgb(camera, size, size);
+  }
+
   /**
    * One camera's frame now: RGB, and depth (m along the optical axis) and segmentation (geom ids: privileged, for
    * labels and tests, never for a policy's perception) when asked, with the camera's intrinsics and OpenCV-frame

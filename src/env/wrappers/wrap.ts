@@ -44,6 +44,11 @@ export function wrap<O, A>(
   // render is optional (blind stations have none): a wrapper has it exactly when the env it wraps does
   const render = env.render;
   if (render) wrapped.render = (size) => render.call(env, size);
+  // so are a 3D station's named cameras
+  const cameraNames = env.cameraNames;
+  if (cameraNames) wrapped.cameraNames = () => cameraNames.call(env);
+  const renderCamera = env.renderCamera;
+  if (renderCamera) wrapped.renderCamera = (camera, size) => renderCamera.call(env, camera, size);
   return wrapped;
 }
 

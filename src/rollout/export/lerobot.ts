@@ -21,6 +21,8 @@
  *                                              the T's keypoints (obs type "keypoints"), as lerobot/pusht_keypoints;
  *                                              absent for pixel observations, whose recorded events keep no block pose
  *   observation.image              video       the frame rendered before the action (when trials have videos)
+ *   observation.images.<camera>    video       the same moment from each extra camera of a 3D station (its
+ *                                              video-<camera>.mp4), for the cameras every exported trial has
  *   action                         float32[2]  the commanded pusher target [x, y] px
  *   next.reward float32, next.success bool     the step's reward and the task's success after it (info.isSuccess)
  *   next.done bool                             true on the episode's last frame only (lerobot/pusht also marks the
@@ -52,6 +54,8 @@ import { parquetWriteFile } from "hyparquet-writer";
 import { EnpireError, InvalidInputError } from "../../core/errors.js";
 import type { TrialEvent } from "../../core/trial.js";
 import { datasetLayout, listTasks } from "../../env/registry.js";
+import { cameraVideoFile } from "../job.js";
+import { cameraVideos } from "../ledger.js";
 import { RunManifestSchema, type RunStore, type TrialRow } from "../store.js";
 import { FfmpegFailedError, FfmpegNotFoundError, VideoWriter } from "../video.js";
 
@@ -62,6 +66,8 @@ const VIDEO_FILES_SIZE_IN_MB = 200;
 const DATA_PATH = "data/chunk-{chunk_index:03d}/file-{file_index:03d}.parquet";
 const VIDEO_PATH = "videos/{video_key}/chunk-{chunk_index:03d}/file-{file_index:03d}.mp4";
 const IMAGE_KEY = "observation.image";
+/** An extra camera's video feature: observation.images.<camera> (LeRobot's name for several cameras). */
+const CAMERA_KEY_PREFIX = "observation.images.";
 const QUANTILES = [0.01, 0.1, 0.5, 0.9, 0.99]; // LeRobot's q01 … q99
 
 /** The instruction each task's episodes carry (tasks.parquet); Push-T's is lerobot/pusht's. */
@@ -98,6 +104,8 @@ interface Episode {
   reward: number[];
   success: boolean[];
   video: string | null; // absolute path of the trial's video
+  /** Absolute paths of the trial's extra camera videos (video-<camera>.mp4), by camera; empty without video. */
+  cameraVideos: Record<string, string>;
 }
 
 /**
@@ -175,16 +183,23 @@ export async function exportLeRobot(
     const features: Record<string, FeatureSpec> = {};
     const frames = episodes.reduce((n, e) => n + e.action.length, 0);
 
-    // 3. video: every episode's first `length` frames, concatenated, with per-channel pixel statistics
-    let videoSpans: { from: number; to: number }[] = [];
-    let imageStats: Stats | null = null;
+    // 3. video: every episode's first `length` frames, concatenated, with per-channel pixel statistics; the main view
+    //    as observation.image, and each extra camera that every episode has as observation.images.<camera>
+    const videoKeys: { key: string; source: (e: Episode) => string }[] = [];
     if (video) {
-      const file = path.join(tmp, "videos", IMAGE_KEY, "chunk-000", "file-000.mp4");
+      videoKeys.push({ key: IMAGE_KEY, source: (e) => e.video! });
+      const cameras = Object.keys(episodes[0].cameraVideos).filter((c) => episodes.every((e) => e.cameraVideos[c]));
+      for (const c of cameras) videoKeys.push({ key: `${CAMERA_KEY_PREFIX}${c}`, source: (e) => e.cameraVideos[c] });
+    }
+    const videoSpans: Record<string, { from: number; to: number }[]> = {};
+    const imageStats: Record<string, Stats> = {};
+    for (const { key, source } of videoKeys) {
+      const file = path.join(tmp, "videos", key, "chunk-000", "file-000.mp4");
       fs.mkdirSync(path.dirname(file), { recursive: true });
-      const concat = await concatenateVideos(episodes, file, opts.fps);
-      videoSpans = concat.spans;
-      imageStats = concat.stats;
-      features[IMAGE_KEY] = {
+      const concat = await concatenateVideos(episodes, source, file, opts.fps);
+      videoSpans[key] = concat.spans;
+      imageStats[key] = concat.stats;
+      features[key] = {
         dtype: "video",
         shape: [concat.height, concat.width, 3],
         names: ["height", "width", "channels"],
@@ -272,7 +287,7 @@ export async function exportLeRobot(
         episodeStats[ep][c.name] = vectorStats(rows.slice(offsets[ep], offsets[ep] + e.action.length));
       });
     }
-    if (imageStats) stats[IMAGE_KEY] = imageStats;
+    for (const [key, s] of Object.entries(imageStats)) stats[key] = s;
     fs.writeFileSync(path.join(tmp, "meta", "stats.json"), `${JSON.stringify(stats, null, 2)}\n`);
 
     // 6. the episode table
@@ -306,27 +321,27 @@ export async function exportLeRobot(
         offsets.map((o, i) => o + lengths[i]),
       ),
     ];
-    if (video) {
+    for (const { key } of videoKeys) {
       episodeColumns.push(
         scalar(
-          `videos/${IMAGE_KEY}/chunk_index`,
+          `videos/${key}/chunk_index`,
           "int64",
           lengths.map(() => 0),
         ),
         scalar(
-          `videos/${IMAGE_KEY}/file_index`,
+          `videos/${key}/file_index`,
           "int64",
           lengths.map(() => 0),
         ),
         scalar(
-          `videos/${IMAGE_KEY}/from_timestamp`,
+          `videos/${key}/from_timestamp`,
           "float64",
-          videoSpans.map((s) => s.from),
+          videoSpans[key].map((s) => s.from),
         ),
         scalar(
-          `videos/${IMAGE_KEY}/to_timestamp`,
+          `videos/${key}/to_timestamp`,
           "float64",
-          videoSpans.map((s) => s.to),
+          videoSpans[key].map((s) => s.to),
         ),
       );
     }
@@ -471,6 +486,9 @@ function readEpisode(store: RunStore, trial: TrialRow, layout: ObservationLayout
       typeof s.info.isSuccess === "boolean" ? s.info.isSuccess : i === last && trial.success,
     ),
     video: video && trial.video ? path.join(dir, trial.video) : null,
+    cameraVideos: video
+      ? Object.fromEntries(cameraVideos(dir).map((c) => [c, path.join(dir, cameraVideoFile(c))]))
+      : {},
   };
 }
 
@@ -484,10 +502,11 @@ function readEpisode(store: RunStore, trial: TrialRow, layout: ObservationLayout
  */
 async function concatenateVideos(
   episodes: Episode[],
+  source: (e: Episode) => string,
   file: string,
   fps: number,
 ): Promise<{ spans: { from: number; to: number }[]; stats: Stats; width: number; height: number }> {
-  const first = await probeSize(episodes[0].video!);
+  const first = await probeSize(source(episodes[0]));
   const { width, height } = first;
   const writer = await VideoWriter.open(file, { width, height, fps });
   const pixels = new PixelStats();
@@ -497,14 +516,14 @@ async function concatenateVideos(
     for (const e of episodes) {
       const want = e.action.length;
       let got = 0;
-      for await (const frame of decodeFrames(e.video!, width, height, want)) {
+      for await (const frame of decodeFrames(source(e), width, height, want)) {
         pixels.add(frame);
         await writer.write(frame);
         got++;
       }
       if (got < want) {
         throw new InvalidInputError(
-          `trial ${e.trial.index}: ${e.video} has ${got} frames, fewer than its ${want} steps; export with --no-video`,
+          `trial ${e.trial.index}: ${source(e)} has ${got} frames, fewer than its ${want} steps; export with --no-video`,
         );
       }
       spans.push({ from: written / fps, to: (written + want) / fps });

@@ -5,7 +5,9 @@
  * station's disk before it is reported done, so nothing is lost when the controller goes away:
  *
  *   <dir>/rollouts/<20260501T120000123Z-ab12[-label]>/rollout.json      one per POST /restart (and per start-up)
- *   <dir>/rollouts/<…>/trials/<jobId>/{job.json, output.json, video.mp4, error.json}
+ *   <dir>/rollouts/<…>/trials/<jobId>/{job.json, output.json, video.mp4, video-<camera>.mp4…, error.json}
+ *
+ * A trial's extra cameras (output.videoCameras) are served as GET /result/<jobId>/video-<camera>.mp4.
  *
  * Loopback by default: binding another address is the caller's explicit choice (the protocol has no authentication).
  */
@@ -36,6 +38,7 @@ import {
   type Status,
 } from "../../env/station/protocol.js";
 import {
+  cameraVideoFile,
   jobVariant,
   type TrialJob,
   TrialJobSchema,
@@ -43,7 +46,7 @@ import {
   TrialOutputSchema,
   type TrialVideo,
 } from "../job.js";
-import { VideoWriter } from "../video.js";
+import { type VideoOptions, VideoWriter } from "../video.js";
 import { ThreadStation } from "./thread-station.js";
 
 export const serverDefaults = {
@@ -241,7 +244,7 @@ export class StationServer {
 
   private async route(req: http.IncomingMessage): Promise<Reply> {
     const pathname = new URL(req.url ?? "/", "http://station").pathname.replace(/\/+$/, "") || "/";
-    const result = /^\/result\/([^/]+)(\/video\.mp4)?$/.exec(pathname);
+    const result = /^\/result\/([^/]+)(\/video(?:-([A-Za-z0-9_-]{1,64}))?\.mp4)?$/.exec(pathname);
     const body = () => readJson(req, this.options.maxBodyBytes);
     const routes: Record<string, Partial<Record<"GET" | "POST", () => Reply | Promise<Reply>>>> = {
       "/health": { GET: () => ok(this.health()) },
@@ -256,7 +259,9 @@ export class StationServer {
     };
     if (taskCapabilities(this.task.id).avoid)
       routes["/avoid"] = { POST: async () => this.control("avoid", await body()) };
-    const methods = result ? { GET: () => this.result(jobIdOf(result[1]), result[2] !== undefined) } : routes[pathname];
+    const methods = result
+      ? { GET: () => this.result(jobIdOf(result[1]), result[2] !== undefined, result[3]) }
+      : routes[pathname];
     if (!methods) {
       const why = pathname === "/avoid" ? `; task ${this.task.id} has no /avoid` : "";
       fail("not-found", `no endpoint ${req.method} ${pathname}${why}; GET /help lists them`);
@@ -419,7 +424,8 @@ export class StationServer {
     return ok(response);
   }
 
-  private result(jobId: string, video: boolean): Reply {
+  /** The job's output.json; with `video`, its video.mp4, or the video of `camera` (video-<camera>.mp4). */
+  private result(jobId: string, video: boolean, camera?: string): Reply {
     const entry = this.jobs.get(jobId) ?? this.findOnDisk(jobId);
     if (!entry) fail("unknown-job", `station ${this.id} has no job "${jobId}" in any of its rollout directories`);
     if (BUSY_PHASES.includes(entry.state)) {
@@ -431,7 +437,10 @@ export class StationServer {
     if (!entry.hasVideo) {
       fail("no-video", `job ${jobId} has no video (the job asked for none, or its trial rendered no frames)`);
     }
-    return fileReply(path.join(entry.dir, "video.mp4"), "video/mp4");
+    if (camera === undefined) return fileReply(path.join(entry.dir, "video.mp4"), "video/mp4");
+    const file = path.join(entry.dir, cameraVideoFile(camera));
+    if (!fs.existsSync(file)) fail("no-video", `job ${jobId} has no video of camera "${camera}"`);
+    return fileReply(file, "video/mp4");
   }
 
   // ---- the trial cycle: queued → running → resetting → done | failed ----
@@ -446,7 +455,7 @@ export class StationServer {
       output = run.output;
       this.setPhase(entry, "resetting"); // the scene resets while the trial is written
       fs.mkdirSync(tmp, { recursive: true });
-      entry.hasVideo = await writeVideo(path.join(tmp, "video.mp4"), run.video);
+      entry.hasVideo = await writeVideo(tmp, run.video);
       if (this.options.resetMs > 0) await new Promise((r) => setTimeout(r, this.options.resetMs));
       const resetFailure = this.options.resetFailure?.(job) ?? null;
       if (resetFailure) {
@@ -533,22 +542,34 @@ function saveTrial(tmp: string, entry: JobEntry, job: TrialJob, output: TrialOut
   fs.renameSync(tmp, entry.dir);
 }
 
-/** Encodes the trial's frames to mp4 (Debian's ffmpeg) on this thread, off the trial's thread; false: no video. */
-async function writeVideo(file: string, video: TrialVideo | null): Promise<boolean> {
+/**
+ * Encodes the trial's frames to mp4 (Debian's ffmpeg) on this thread, off the trial's thread: video.mp4 in `dir`, and
+ * video-<camera>.mp4 for each extra camera; false: no video.
+ */
+async function writeVideo(dir: string, video: TrialVideo | null): Promise<boolean> {
   if (!video) return false;
   if (video.format === "mp4") {
-    fs.writeFileSync(file, video.bytes);
+    fs.writeFileSync(path.join(dir, "video.mp4"), video.bytes);
+    for (const c of video.cameras ?? []) fs.writeFileSync(path.join(dir, cameraVideoFile(c.camera)), c.bytes);
     return true;
   }
-  const writer = await VideoWriter.open(file, { width: video.width, height: video.height, fps: video.fps });
+  const fps = video.fps;
+  await encodeMp4(path.join(dir, "video.mp4"), video.frames, { width: video.width, height: video.height, fps });
+  for (const c of video.cameras ?? []) {
+    await encodeMp4(path.join(dir, cameraVideoFile(c.camera)), c.frames, { width: c.size, height: c.size, fps });
+  }
+  return true;
+}
+
+async function encodeMp4(file: string, frames: Uint8Array[], options: VideoOptions): Promise<void> {
+  const writer = await VideoWriter.open(file, options);
   try {
-    for (const frame of video.frames) await writer.write(frame);
+    for (const frame of frames) await writer.write(frame);
     await writer.close();
   } catch (err) {
     await writer.abort();
     throw err;
   }
-  return true;
 }
 
 function fileReply(file: string, type: string): Reply {

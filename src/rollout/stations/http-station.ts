@@ -23,7 +23,14 @@ import {
   type Status,
   StatusSchema,
 } from "../../env/station/protocol.js";
-import { type TrialJob, type TrialOutput, TrialOutputSchema, type TrialVideo } from "../job.js";
+import {
+  type CameraMp4,
+  cameraVideoFile,
+  type TrialJob,
+  type TrialOutput,
+  TrialOutputSchema,
+  type TrialVideo,
+} from "../job.js";
 import { type Station, StationFaultError, type StationHealth, type StationStatus } from "../station.js";
 
 export const httpStationDefaults = {
@@ -284,6 +291,19 @@ export class HttpStation implements Station {
         const e = errorOf(v.answer);
         throw new StationFaultError(this.id, `GET ${path} answered ${v.answer.status} ${e.code}: ${e.message}`, false);
       }
+      // the extra cameras the output names, each video-<camera>.mp4; one the station lacks is left out
+      const cameras: CameraMp4[] = [];
+      for (const camera of video ? (output.videoCameras ?? []) : []) {
+        const cameraPath = `/result/${jobId}/${cameraVideoFile(camera)}`;
+        const c = await this.getPatiently(cameraPath, got.at, what, signal, true);
+        if (c.answer.status === 200 && c.answer.bytes) cameras.push({ camera, bytes: c.answer.bytes });
+        else if (errorOf(c.answer).code !== "no-video") {
+          const e = errorOf(c.answer);
+          const why = `GET ${cameraPath} answered ${c.answer.status} ${e.code}: ${e.message}`;
+          throw new StationFaultError(this.id, why, false);
+        }
+      }
+      if (video && cameras.length > 0) video = { ...video, cameras };
     }
     this.note(status);
     return { output, video, timing: { startMs, endMs } };

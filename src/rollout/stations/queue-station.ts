@@ -396,7 +396,14 @@ class Dispatcher {
       return;
     }
     const trialVideo: TrialVideo | null = video
-      ? { format: "mp4", bytes: new Uint8Array(Buffer.from(video.base64, "base64")) }
+      ? {
+          format: "mp4",
+          bytes: new Uint8Array(Buffer.from(video.base64, "base64")),
+          cameras: video.cameras?.map((c) => ({
+            camera: c.camera,
+            bytes: new Uint8Array(Buffer.from(c.base64, "base64")),
+          })),
+        }
       : null;
     this.settle(p, () => p.resolve({ output, video: trialVideo, timing }));
     // the result is ours now: drop the payload from Redis (removeOnComplete's age is only the backstop)

@@ -172,7 +172,16 @@ export async function startQueueWorker(options: QueueWorkerOptions): Promise<Que
       return {
         schema: "enpire.queue-result/1",
         output,
-        video: video ? { format: "mp4", base64: Buffer.from(video.bytes).toString("base64") } : null,
+        video: video
+          ? {
+              format: "mp4",
+              base64: Buffer.from(video.bytes).toString("base64"),
+              cameras: video.cameras?.map((c) => ({
+                camera: c.camera,
+                base64: Buffer.from(c.bytes).toString("base64"),
+              })),
+            }
+          : null,
         timing: { startMs, endMs: Date.now() },
       };
     } catch (err) {

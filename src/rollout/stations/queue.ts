@@ -8,7 +8,7 @@ import os from "node:os";
 import type { Redis } from "ioredis";
 import { z } from "zod";
 import { EnpireError, InvalidInputError } from "../../core/errors.js";
-import { type TrialJob, TrialOutputSchema } from "../job.js";
+import { CameraNameSchema, type TrialJob, TrialOutputSchema } from "../job.js";
 
 /** Every key of ours starts with this (BullMQ's own keys too, through its `prefix` option). */
 export const KEY_PREFIX = "enpire";
@@ -88,7 +88,14 @@ export type QueueWorkerRecord = z.infer<typeof QueueWorkerRecordSchema>;
 export const QueueResultSchema = z.object({
   schema: z.literal("enpire.queue-result/1"),
   output: TrialOutputSchema,
-  video: z.object({ format: z.literal("mp4"), base64: z.string() }).nullable(),
+  video: z
+    .object({
+      format: z.literal("mp4"),
+      base64: z.string(),
+      // the station's other cameras, each its own mp4 (absent from workers of before camera videos)
+      cameras: z.array(z.object({ camera: CameraNameSchema, base64: z.string() })).optional(),
+    })
+    .nullable(),
   timing: z.object({ startMs: z.number(), endMs: z.number() }), // epoch ms by the worker's clock: its time on the job
 });
 export type QueueResult = z.infer<typeof QueueResultSchema>;

@@ -1,7 +1,7 @@
 /**
  * The body of a thread station (see thread-station.ts): runs trial jobs posted by the main thread with a
- * TrialExecutor, one at a time, and posts each output back. Video frames go back as raw RGB, their ArrayBuffers
- * transferred (not copied); the recorder on the main thread encodes them.
+ * TrialExecutor, one at a time, and posts each output back. Video frames (the main view's and each extra camera's)
+ * go back as raw RGB, their ArrayBuffers transferred (not copied); the recorder on the main thread encodes them.
  *
  * Messages in:  { type: "run", id, job } | { type: "home", id } | { type: "close" }
  * Messages out: { type: "ready" } once loaded, then per job { type: "done", id, output, video, timing } or
@@ -19,7 +19,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { Env, SceneGeometry } from "../../core/env.js";
 import { hasSceneView } from "../../env/scene-view.js";
 import { TrialExecutor, type TrialWatch } from "../execute.js";
-import type { TrialJob, TrialOutput } from "../job.js";
+import type { CameraFrames, TrialJob, TrialOutput } from "../job.js";
 import { EStopSignal } from "./e-stop-signal.js";
 
 export type ToWorker = { type: "run"; id: number; job: TrialJob } | { type: "home"; id: number } | { type: "close" };
@@ -37,7 +37,8 @@ export type FromWorker =
       type: "done";
       id: number;
       output: TrialOutput;
-      video: { width: number; height: number; fps: number; frames: Uint8Array[] } | null;
+      /** The main view's frames, and each extra camera's (`cameras`, absent when none was recorded). */
+      video: { width: number; height: number; fps: number; frames: Uint8Array[]; cameras?: CameraFrames[] } | null;
       timing: { startMs: number; endMs: number };
     }
   | { type: "failed"; id: number; error: WorkerError; timing: { startMs: number; endMs: number } }
@@ -132,17 +133,23 @@ port.on("message", async (message: ToWorker) => {
     if (video && video.format !== "rgb24")
       throw new Error(`a thread station hands back rgb24 video, not ${video.format}`);
     // a frame that is a view into a larger buffer is copied once, so that transferring it moves only its bytes
-    const frames = video?.frames.map((f) =>
-      f.byteOffset === 0 && f.byteLength === f.buffer.byteLength ? f : f.slice(),
-    );
+    const own = (frames: Uint8Array[]) =>
+      frames.map((f) => (f.byteOffset === 0 && f.byteLength === f.buffer.byteLength ? f : f.slice()));
+    const frames = video ? own(video.frames) : undefined;
+    const cameras = video?.cameras?.map((c) => ({ camera: c.camera, size: c.size, frames: own(c.frames) }));
     const reply: FromWorker = {
       type: "done",
       id: message.id,
       output,
-      video: video && frames ? { width: video.width, height: video.height, fps: video.fps, frames } : null,
+      video:
+        video && frames
+          ? { width: video.width, height: video.height, fps: video.fps, frames, ...(cameras ? { cameras } : {}) }
+          : null,
       timing: { startMs, endMs },
     };
-    port.postMessage(reply, frames?.map((f) => f.buffer as ArrayBuffer) ?? []);
+    const transfer = [...(frames ?? []), ...(cameras ?? []).flatMap((c) => c.frames)];
+    // a buffer may be listed once only (two frames never share one: each is its own render or copy)
+    port.postMessage(reply, [...new Set(transfer.map((f) => f.buffer as ArrayBuffer))]);
   } catch (err) {
     const reply: FromWorker = {
       type: "failed",

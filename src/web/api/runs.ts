@@ -5,7 +5,7 @@
  *   GET /api/runs?offset&limit                       newest first
  *   GET /api/runs/:id                                run, curves, passAtK, stations
  *   GET /api/runs/:id/trials?offset&limit&order      order = failed-first | index
- *   GET /api/runs/:id/trials/:index                  one trial
+ *   GET /api/runs/:id/trials/:index                  one trial (files: events, result, video, cameraVideos)
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -14,6 +14,8 @@ import { z } from "zod";
 import { InvalidInputError } from "../../core/errors.js";
 import { type TrialEvent, TrialResultSchema } from "../../core/trial.js";
 import { listTasks } from "../../env/registry.js";
+import { cameraVideoFile } from "../../rollout/job.js";
+import { cameraVideos } from "../../rollout/ledger.js";
 import { runReport } from "../../rollout/report.js";
 import type { RunRow, RunStore, TrialRow } from "../../rollout/store.js";
 import { apiRunRow, apiTrialRow, fileUrl, type ManifestCache } from "./shapes.js";
@@ -155,6 +157,11 @@ export function runsApi(store: RunStore, manifests: ManifestCache): Hono {
         events: fileUrl(`${row.dir}/events.jsonl`),
         result: fileUrl(`${row.dir}/result.json`),
         video: row.video ? fileUrl(`${row.dir}/${row.video}`) : null,
+        // each extra camera's video (video-<camera>.mp4, a 3D station's left, right and wrist cameras), as recorded
+        cameraVideos: cameraVideos(dir).map((camera) => ({
+          camera,
+          url: fileUrl(`${row.dir}/${cameraVideoFile(camera)}`),
+        })),
       },
       fps: task?.controlHz ?? null, // video frames per second = control steps per second
     });

@@ -3,13 +3,17 @@
  * coverage when recorded) and of each action component; a red cursor on the plots follows the video's current time
  * (step = floor(t · fps), fps = the task's control rate), and clicking a plot seeks the video to that step. Then the
  * verifier's verdict and reason, any safety stop, the event log (resets, tool calls with their ms, logs, errors,
- * retries, the verdict) and the policy's source as it ran.
+ * retries, the verdict) and the policy's source as it ran. A trial of a station with several cameras has one video per
+ * camera (video.mp4, the main view, and video-<camera>.mp4 for each other camera); buttons above the player switch the
+ * camera at the same moment of the trial (same time, playing or paused), so the cursor stays on the same step.
  */
 import { lineChart } from "../charts.js";
 import { ApiError, duration, errorPage, getJson, html, num, outcomeBadge, render, seg, short, when } from "../lib.js";
 
 /** Frames per second when the server does not know the task's control rate (Push-T's). */
 const DEFAULT_FPS = 10;
+/** The label of a trial's main video (video.mp4: the env's render view, e.g. a 3D station's top camera). */
+const MAIN_VIEW = "main";
 /** Action components plotted at most (the rest are in events.jsonl). */
 const MAX_ACTION_COMPONENTS = 8;
 
@@ -104,6 +108,15 @@ export async function mount(root, params) {
   /** @type {StepPoint[]} */
   const steps = d.steps ?? [];
   const runHref = `#/runs/${seg(r.runId)}`;
+  /** The trial's videos, the main view first: { camera (its button's label), file, url }. */
+  const videos = [
+    ...(d.files.video ? [{ camera: MAIN_VIEW, file: "video.mp4", url: d.files.video }] : []),
+    ...(d.files.cameraVideos ?? []).map((/** @type {{ camera: string, url: string }} */ c) => ({
+      camera: c.camera,
+      file: `video-${c.camera}.mp4`,
+      url: c.url,
+    })),
+  ];
 
   render(
     root,
@@ -118,12 +131,19 @@ export async function mount(root, params) {
       <dt>station</dt><dd>${t.station ?? "–"} <span class="muted">attempt ${t.attempt}${t.counted ? "" : ", not counted"}</span></dd>
       <dt>env stack</dt><dd class="mono">${r.envStack}</dd>
       <dt>files</dt><dd><a href="${d.files.events}">events.jsonl</a> · <a href="${d.files.result}">result.json</a>
-        ${d.files.video ? html` · <a href="${d.files.video}">video.mp4</a>` : ""}</dd>
+        ${videos.map((v) => html` · <a href="${v.url}">${v.file}</a>`)}</dd>
     </dl>
     <section class="player">
       <div class="video-box">${
-        d.files.video
-          ? html`<video controls preload="metadata" src="${d.files.video}"></video>
+        videos.length
+          ? html`${
+              videos.length > 1
+                ? html`<div class="camera-tabs" role="group" aria-label="camera">${videos.map(
+                    (v, i) =>
+                      html`<button type="button" class="camera-tab" data-camera="${v.camera}" aria-pressed="${i === 0 ? "true" : "false"}">${v.camera}</button>`,
+                  )}</div>`
+                : ""
+            }<video controls preload="metadata" src="${videos[0].url}" data-camera="${videos[0].camera}"></video>
               <div class="muted small" data-part="frame">step 0 · ${fps} fps</div>`
           : html`<p class="empty">No video for this trial (run with <code>--video</code> to record one).</p>`
       }</div>
@@ -212,6 +232,27 @@ export async function mount(root, params) {
     });
     for (const type of ["seeked", "timeupdate", "loadedmetadata"]) video.addEventListener(type, follow);
     follow();
+  }
+  // another camera: the same element loads its video at the current time, playing on if it played
+  const tabs = [...root.querySelectorAll(".camera-tabs button")];
+  for (const tab of tabs) {
+    tab.addEventListener("click", () => {
+      const chosen = videos.find((v) => v.camera === tab.getAttribute("data-camera"));
+      if (!video || !chosen || video.dataset.camera === chosen.camera) return;
+      const at = video.currentTime;
+      const playing = !video.paused && !video.ended;
+      video.dataset.camera = chosen.camera;
+      video.src = chosen.url;
+      video.addEventListener(
+        "loadedmetadata",
+        () => {
+          video.currentTime = at;
+          if (playing) void video.play().catch(() => {});
+        },
+        { once: true },
+      );
+      for (const t of tabs) t.setAttribute("aria-pressed", t === tab ? "true" : "false");
+    });
   }
   return () => {
     if (raf) cancelAnimationFrame(raf);
