@@ -29,6 +29,23 @@ export interface ResetRecord {
   retries: string[]; // why each failed try failed (a successful reset may have some)
 }
 
+/**
+ * The record of a state reset: the simulator set the scene and it settled for `settleSteps` physics steps of
+ * `timestep` s, started at `t0` (performance.now()).
+ */
+export function stateResetRecord(settleSteps: number, timestep: number, t0: number): ResetRecord {
+  return {
+    mode: "state",
+    success: true,
+    attempts: 1,
+    simSeconds: Math.round(settleSteps * timestep * 1000) / 1000,
+    wallMs: Math.round(performance.now() - t0),
+    found: "set by the simulator",
+    failure: null,
+    retries: [],
+  };
+}
+
 export interface ProcedureOptions {
   what: string; // e.g. "pin-insertion procedural reset": the start of every failure sentence
   attempts: number; // tries before giving up

@@ -44,7 +44,13 @@ import {
 } from "../../mujoco/arm-env.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
 import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.js";
-import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
+import {
+  type ResetMode,
+  type ResetRecord,
+  resetModeOf,
+  runProcedure,
+  stateResetRecord,
+} from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
 import {
@@ -278,16 +284,7 @@ export class GpuInsertion extends ArmEnv {
     cardQ.set([hover[0] + along, hover[1], hover[2] - GPU_TASK.gripHeight + height, 1, 0, 0, 0], this.cardQposAdr);
     s.forward();
     s.step(GPU_TASK.settleSteps);
-    this.lastRecord = {
-      mode: "state",
-      success: true,
-      attempts: 1,
-      simSeconds: round3(GPU_TASK.settleSteps * s.timestep),
-      wallMs: Math.round(performance.now() - t0),
-      found: "set by the simulator",
-      failure: null,
-      retries: [],
-    };
+    this.lastRecord = stateResetRecord(GPU_TASK.settleSteps, s.timestep, t0);
   }
 
   /** The station's own reset: a fresh env first stands the card in the slot (not held), then the arm re-stages it. */

@@ -36,7 +36,13 @@ import {
 } from "../../mujoco/arm-env.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
 import { type ObjectLocator, toolLocator } from "../../mujoco/reset/perception.js";
-import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
+import {
+  type ResetMode,
+  type ResetRecord,
+  resetModeOf,
+  runProcedure,
+  stateResetRecord,
+} from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import { deepFreeze, MUJOCO_PHYSICS, mm, RESEARCH_SEEDS, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
@@ -266,16 +272,7 @@ export class PinInsertion extends ArmEnv {
     pinQ.set([hover[0] - along, hover[1], hover[2] + height - PIN.headHalf[2], 1, 0, 0, 0], this.pinQposAdr);
     s.forward();
     s.step(PIN_TASK.settleSteps);
-    this.lastRecord = {
-      mode: "state",
-      success: true,
-      attempts: 1,
-      simSeconds: round3(PIN_TASK.settleSteps * s.timestep),
-      wallMs: Math.round(performance.now() - t0),
-      found: "set by the simulator",
-      failure: null,
-      retries: [],
-    };
+    this.lastRecord = stateResetRecord(PIN_TASK.settleSteps, s.timestep, t0);
   }
 
   /** The station's own reset: a fresh env first scatters the pin on the table, then the arm re-stages it. */

@@ -38,7 +38,13 @@ import type { BoxSpace } from "../../../core/space.js";
 import { type ArmActionConfig, ArmEnv, proprioNames, type TaskStepOutcome } from "../../mujoco/arm-env.js";
 import { lookAt } from "../../mujoco/mjcf.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
-import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
+import {
+  type ResetMode,
+  type ResetRecord,
+  resetModeOf,
+  runProcedure,
+  stateResetRecord,
+} from "../../mujoco/reset/procedure.js";
 import { armNames, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import {
@@ -333,16 +339,7 @@ export class PushTArm extends ArmEnv {
       this.holdArm(q, GRIPPER.closedTarget);
       this.placeT(tStart);
       s.step(P.settleSteps);
-      this.lastRecord = {
-        mode: "state",
-        success: true,
-        attempts: 1,
-        simSeconds: round3(P.settleSteps * s.timestep),
-        wallMs: Math.round(performance.now() - t0),
-        found: "set by the simulator",
-        failure: null,
-        retries: [],
-      };
+      this.lastRecord = stateResetRecord(P.settleSteps, s.timestep, t0);
     }
     this.pending = Array.from({ length: delaySteps }, () => [0, 0] as [number, number]);
     this.avoided = false;

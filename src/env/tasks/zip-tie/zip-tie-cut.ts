@@ -55,7 +55,13 @@ import {
   type TaskStepOutcome,
 } from "../../mujoco/arm-env.js";
 import { element } from "../../mujoco/mjcf.js";
-import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
+import {
+  type ResetMode,
+  type ResetRecord,
+  resetModeOf,
+  runProcedure,
+  stateResetRecord,
+} from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
 import {
@@ -364,16 +370,7 @@ export class ZipTieCut extends ArmEnv {
       s.step(1);
     }
     this.startEpisode();
-    this.lastRecord = {
-      mode: "state",
-      success: true,
-      attempts: 1,
-      simSeconds: round3(CUT_TASK.settleSteps * s.timestep),
-      wallMs: Math.round(performance.now() - t0),
-      found: "set by the simulator",
-      failure: null,
-      retries: [],
-    };
+    this.lastRecord = stateResetRecord(CUT_TASK.settleSteps, s.timestep, t0);
   }
 
   /**

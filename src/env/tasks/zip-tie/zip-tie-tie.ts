@@ -50,7 +50,13 @@ import {
 import { DiffIk } from "../../mujoco/ik.js";
 import { element } from "../../mujoco/mjcf.js";
 import { ArmMotion } from "../../mujoco/reset/motion.js";
-import { type ResetMode, type ResetRecord, resetModeOf, runProcedure } from "../../mujoco/reset/procedure.js";
+import {
+  type ResetMode,
+  type ResetRecord,
+  resetModeOf,
+  runProcedure,
+  stateResetRecord,
+} from "../../mujoco/reset/procedure.js";
 import { armNames, stationMjcf } from "../../mujoco/robot.js";
 import type { MjScene, Vec3 } from "../../mujoco/scene.js";
 import {
@@ -364,16 +370,7 @@ export class ZipTieTie extends ArmEnv {
     this.qCmd = Float64Array.from(goal);
     this.target = this.ik.forward(goal);
     this.clearEpisode();
-    this.lastRecord = {
-      mode: "state",
-      success: true,
-      attempts: 1,
-      simSeconds: round3((TIE_TASK.rampSteps + TIE_TASK.settleSteps) * s.timestep),
-      wallMs: Math.round(performance.now() - t0),
-      found: "set by the simulator",
-      failure: null,
-      retries: [],
-    };
+    this.lastRecord = stateResetRecord(TIE_TASK.rampSteps + TIE_TASK.settleSteps, s.timestep, t0);
   }
 
   /**
