@@ -6,6 +6,7 @@ import type { DatasetLayout, Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import type { ToolHost, ToolSet } from "../core/tools.js";
+import { KITCHEN_SPECS, KITCHEN_TASK_IDS, KitchenTask, kitchenEvalFingerprint } from "./kitchen/kitchen-tasks.js";
 import type { ArmEnv } from "./mujoco/arm-env.js";
 import type { ResetMode } from "./mujoco/reset/procedure.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
@@ -186,6 +187,35 @@ function PIXEL_VERIFIER_FILES(at: string): string[] {
   return [own, "verifiers/pixels", "verifiers/capture", "verifiers/with-pixel-verifier"];
 }
 
+/**
+ * A kitchen task's entry (env/kitchen: RoboCasa's tasks rebuilt): state observations, the state reset and the
+ * simulator's predicate only, for now.
+ */
+function kitchenEntry(id: (typeof KITCHEN_TASK_IDS)[number]): TaskEntry {
+  const check = (obsType: string | undefined, variant: EnvVariant) => {
+    if (obsType !== undefined && obsType !== "state") {
+      throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
+    }
+    checkVariant(id, variant, ["state"], ["state"]);
+  };
+  return {
+    spec: KITCHEN_SPECS[id],
+    make: (options) => {
+      check(options.obsType, options);
+      return new KitchenTask(id) as Env;
+    },
+    fingerprint: (variant) => {
+      check(undefined, variant);
+      return kitchenEvalFingerprint(id);
+    },
+    specFor: (obsType, variant) => {
+      check(obsType, variant);
+      return KITCHEN_SPECS[id];
+    },
+    mujoco: true,
+  };
+}
+
 const TASKS: Record<string, TaskEntry> = {
   pusht: {
     spec: PUSHT_SPEC,
@@ -254,6 +284,7 @@ const TASKS: Record<string, TaskEntry> = {
       pixelVerifier: { name: "zip-tie-tie-pixels", verify: verifyTie, files: PIXEL_VERIFIER_FILES("zip-tie/tie") },
     },
   ),
+  ...Object.fromEntries(KITCHEN_TASK_IDS.map((id) => [id, kitchenEntry(id)])),
 };
 
 /** The specs of every registered task, sorted by id. */

@@ -10,9 +10,10 @@ import { CUT_TASK } from "./tasks/zip-tie/zip-tie-cut.js";
 import { TIE_TASK } from "./tasks/zip-tie/zip-tie-tie.js";
 import { findEStop, wrapperStack } from "./wrappers/index.js";
 
+// the arm stations' tasks (the kitchens' mobile manipulator has no defaults yet: issue 9)
 const ARM_TASKS = listTasks()
   .map((t) => t.id)
-  .filter(isMujocoTask);
+  .filter((id) => isMujocoTask(id) && !id.startsWith("kitchen-"));
 
 // first, before anything loads MuJoCo on this thread
 test("the pixel spec of every 3D task is known without MuJoCo, and differs from the state spec", () => {
