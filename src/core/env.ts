@@ -108,7 +108,10 @@ export interface Env<Obs = unknown, Act = unknown> {
   cameraNames?(): string[];
   /** An RGB picture from one of `cameraNames()`, size x size x 3 bytes, row-major; an unknown camera throws. */
   renderCamera?(camera: string, size: number): Uint8Array;
-  /** The scene's geoms for a live 3D view (absent on envs without one); the same for the env's whole life. */
+  /**
+   * The scene's geoms for a live 3D view (absent on envs without one): the same object until the scene itself changes
+   * (a kitchen task builds another kitchen for another episode's triplet), so a viewer resends it when it changes.
+   */
   sceneGeometry?(): SceneGeometry;
   /**
    * Where each geom of `sceneGeometry()` is now: 12 numbers per geom, in its order: position x, y, z (m), then the

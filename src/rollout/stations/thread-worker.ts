@@ -72,7 +72,7 @@ const executor = new TrialExecutor(stationId, "rgb24", {
  * An env with a scene view posts its poses at the same moments (its geometry first, once per env).
  */
 let lastPreviewMs = Number.NEGATIVE_INFINITY; // over trials: a trial's first step is not due just for being first
-let geometryPostedFor: Env<unknown, unknown> | undefined; // the env whose geometry the main thread has
+let geometryPostedFor: SceneGeometry | undefined; // the geometry the main thread has
 function previewWatch(id: number): TrialWatch {
   const post = (env: Env<unknown, unknown>, step: number) => {
     const size = Atomics.load(preview, 0);
@@ -87,8 +87,10 @@ function previewWatch(id: number): TrialWatch {
       port?.postMessage(message, [rgb.buffer as ArrayBuffer]);
     }
     if (view && hasSceneView(env)) {
-      const geometry = geometryPostedFor === env ? null : env.sceneGeometry();
-      geometryPostedFor = env;
+      // sent when the env or its scene changed (a kitchen task builds another kitchen per episode)
+      const current = env.sceneGeometry();
+      const geometry = geometryPostedFor === current ? null : current;
+      geometryPostedFor = current;
       const poses = env.scenePoses().slice();
       const message: FromWorker = { type: "view", id, step, geometry, poses };
       port?.postMessage(message, [poses.buffer as ArrayBuffer]);
