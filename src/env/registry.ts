@@ -7,6 +7,7 @@ import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import type { ToolHost, ToolSet } from "../core/tools.js";
 import { KITCHEN_SPECS, KITCHEN_TASK_IDS, KitchenTask, kitchenEvalFingerprint } from "./kitchen/kitchen-tasks.js";
+import { kitchenTools } from "./kitchen/tools/kitchen-tools.js";
 import type { ArmEnv } from "./mujoco/arm-env.js";
 import type { ResetMode } from "./mujoco/reset/procedure.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
@@ -212,6 +213,7 @@ function kitchenEntry(id: (typeof KITCHEN_TASK_IDS)[number]): TaskEntry {
       check(obsType, variant);
       return KITCHEN_SPECS[id];
     },
+    tools: (host) => [kitchenTools(host)],
     mujoco: true,
   };
 }

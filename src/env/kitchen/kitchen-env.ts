@@ -345,6 +345,15 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
   }
 
   /** Every visible geom's pose now (12 numbers each), in sceneGeometry's order. */
+  /**
+   * The scene, for host tools that model the station (the segmenter's colours, the robot self-filter); they read it
+   * and never move it, nor read an object's pose from it.
+   */
+  toolView(): { scene: MjScene } {
+    this.assertOpen();
+    return { scene: this.scene };
+  }
+
   scenePoses(): Float32Array {
     this.assertOpen();
     this.viewPoses = mujocoScenePoses(this.scene.model, this.scene.data, this.viewPoses);

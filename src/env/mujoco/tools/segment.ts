@@ -11,10 +11,23 @@
  * nearest class, then 8-connected components; a confidence from the colour match and the size) and an HTTP service with the paper's /segment_all
  * request (http-detector.ts), chosen by `detector: { url }` or ENPIRE_DETECTOR_URL.
  */
-import type { ArmEnv } from "../arm-env.js";
 import type { RenderResult } from "../render/index.js";
+import type { MjScene } from "../scene.js";
 import { httpSegmentAll } from "./http-detector.js";
-import { hsvDistance, resolveQuery, rgbToHsv } from "./vocabulary.js";
+import { hsvDistance, type ResolvedQuery, resolveQuery, rgbToHsv } from "./vocabulary.js";
+
+/**
+ * What perception needs of a station (an ArmEnv is one; the kitchens adapt theirs): its cameras, and its MuJoCo scene
+ * for the built-in detector's colours and the robot self-filter (bodies "<prefix>_…" of each "<prefix>_base" with a
+ * "<prefix>_link1"). `resolveQuery`, when given, replaces vocabulary.ts' per-task words (a station with its own).
+ */
+export interface SegmentHost {
+  readonly spec: { readonly id: string };
+  cameraNames(): string[];
+  cameraFrame(camera: string, size: number, opts?: { depth?: boolean; segmentation?: boolean }): RenderResult;
+  toolView(): { scene: MjScene };
+  resolveQuery?(query: string): ResolvedQuery;
+}
 
 export const SEGMENT_DEFAULTS = Object.freeze({
   camera: "top", // the paper's default camera
@@ -101,7 +114,7 @@ export interface SegmentResult {
  * Every instance of `query` in a camera frame of the env, filtered and ranked (best first).
  * @example segmentAllIn(env, { query: "nail", camera: "top", size: 256 }).detections[0].centroidWorldXyz
  */
-export function segmentAllIn(env: ArmEnv, opts: SegmentOptions): SegmentResult {
+export function segmentAllIn(env: SegmentHost, opts: SegmentOptions): SegmentResult {
   const D = SEGMENT_DEFAULTS;
   if (typeof opts?.query !== "string" || opts.query.trim() === "") throw new Error("query must be a non-empty text");
   const camera = opts.camera ?? D.camera;
@@ -168,7 +181,13 @@ export function segmentAllIn(env: ArmEnv, opts: SegmentOptions): SegmentResult {
  * The world point (m) seen at pixel (u, v) of a camera's size × size frame, through its depth, intrinsics and
  * extrinsics. Throws when nothing is there (no depth).
  */
-export function deprojectIn(env: ArmEnv, u: number, v: number, camera = "top", size = 128): [number, number, number] {
+export function deprojectIn(
+  env: SegmentHost,
+  u: number,
+  v: number,
+  camera = "top",
+  size = 128,
+): [number, number, number] {
   if (!Number.isFinite(u) || !Number.isFinite(v)) throw new Error("u and v must be finite numbers (px)");
   const col = Math.round(u);
   const row = Math.round(v);
@@ -207,7 +226,7 @@ export function worldToPixel(frame: RenderResult, w: readonly number[]): [number
 
 /** The built-in detector: pixels in the query's colour classes, grouped into 8-connected components. */
 function builtInSegmentAll(
-  env: ArmEnv,
+  env: SegmentHost,
   query: string,
   rgb: Uint8Array,
   usable: (i: number) => boolean,
@@ -215,7 +234,7 @@ function builtInSegmentAll(
 ): RawDetection[] {
   const { scene } = env.toolView();
   const D = SEGMENT_DEFAULTS;
-  const { colours, others } = resolveQuery(env.spec.id, scene, query);
+  const { colours, others } = env.resolveQuery ? env.resolveQuery(query) : resolveQuery(env.spec.id, scene, query);
   const n = size * size;
   const match = new Float32Array(n).fill(-1); // pixel score 0.5..1, −1 outside every class
   for (let i = 0; i < n; i++) {
@@ -355,7 +374,7 @@ function measure(mask: Uint8Array, size: number, score: number, frame: RenderRes
  * `margin` of one of the arms' geoms, whose poses and sizes come from the robot's kinematics and its model).
  * An arm is every body named "<prefix>_…" for each "<prefix>_base" with a "<prefix>_link1".
  */
-export function robotSelfFilter(env: ArmEnv, margin: number): (p: readonly number[]) => boolean {
+export function robotSelfFilter(env: SegmentHost, margin: number): (p: readonly number[]) => boolean {
   const { scene } = env.toolView();
   const m = scene.model;
   const d = scene.data;
