@@ -7,20 +7,15 @@
  * The kitchen evaluation list (eval-list.ts) is drawn from it, so a list generated in Python with
  * `random.Random(42)` is the same list here.
  *
- * numpy's RandomState (core/rng.ts) runs the same MT19937 but seeds it differently (`init_genrand(seed)`), so its
- * streams differ from these for the same integer; this file keeps its own copy of the generator core so core/rng.ts
- * stays exactly as it is.
+ * The generator itself is core/rng.ts' Mt19937, which numpy's RandomState also runs, seeded differently
+ * (`init_genrand(seed)`), so their streams differ for the same integer.
  *
  * @example
  * const r = new PyRandom(42);
  * r.sampleRange(0, 2 ** 31, 2); // [478163327, 107420369], as random.Random(42).sample(range(0, 2**31), 2)
  */
+import { Mt19937 } from "../../core/rng.js";
 
-const N = 624;
-const M = 397;
-const MATRIX_A = 0x9908b0df;
-const UPPER_MASK = 0x80000000;
-const LOWER_MASK = 0x7fffffff;
 const TWO_32 = 4294967296;
 
 /** Bits needed to write n in binary, as Python's `int.bit_length()` (0 for 0). */
@@ -47,33 +42,24 @@ function seedWords(seed: number | bigint): number[] {
 }
 
 export class PyRandom {
-  private readonly mt = new Uint32Array(N);
-  private pos = N;
+  private readonly mt: Mt19937;
 
   /** Seeds as `random.Random(seed)` does for an int seed (any size; the sign is dropped, as CPython drops it). */
   constructor(seed: number | bigint) {
     if (typeof seed === "number" && !Number.isSafeInteger(seed)) {
       throw new RangeError(`seed must be a safe integer or a bigint, got ${seed}`);
     }
-    this.initByArray(seedWords(seed));
+    this.mt = Mt19937.fromKey(seedWords(seed));
   }
 
   /** The next raw 32-bit output, 0..2^32-1 (CPython's `genrand_uint32`). */
   nextUint32(): number {
-    if (this.pos >= N) this.twist();
-    let y = this.mt[this.pos++];
-    y ^= y >>> 11;
-    y ^= (y << 7) & 0x9d2c5680;
-    y ^= (y << 15) & 0xefc60000;
-    y ^= y >>> 18;
-    return y >>> 0;
+    return this.mt.nextUint32();
   }
 
   /** A double uniform in [0, 1) with 53 random bits, as `random()`. */
   random(): number {
-    const a = this.nextUint32() >>> 5;
-    const b = this.nextUint32() >>> 6;
-    return (a * 67108864 + b) / 9007199254740992;
+    return this.mt.nextDouble();
   }
 
   /**
@@ -170,62 +156,5 @@ export class PyRandom {
     const low = this.nextUint32();
     const high = this.nextUint32() >>> (64 - k);
     return high * TWO_32 + low;
-  }
-
-  /** MT19937's `init_genrand(s)`: the linear-congruential fill of the state. */
-  private initGenrand(s: number): void {
-    const mt = this.mt;
-    mt[0] = s >>> 0;
-    for (let i = 1; i < N; i++) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = (Math.imul(1812433253, prev) + i) >>> 0;
-    }
-    this.pos = N;
-  }
-
-  /** MT19937's `init_by_array(key)` (the 2002 reference), as CPython seeds from an int's 32-bit words. */
-  private initByArray(key: readonly number[]): void {
-    const mt = this.mt;
-    this.initGenrand(19650218);
-    let i = 1;
-    let j = 0;
-    for (let k = Math.max(N, key.length); k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1664525)) + key[j] + j) >>> 0;
-      i++;
-      j++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-      if (j >= key.length) j = 0;
-    }
-    for (let k = N - 1; k > 0; k--) {
-      const prev = mt[i - 1] ^ (mt[i - 1] >>> 30);
-      mt[i] = ((mt[i] ^ Math.imul(prev, 1566083941)) - i) >>> 0;
-      i++;
-      if (i >= N) {
-        mt[0] = mt[N - 1];
-        i = 1;
-      }
-    }
-    mt[0] = 0x80000000;
-    this.pos = N;
-  }
-
-  private twist(): void {
-    const mt = this.mt;
-    let kk = 0;
-    for (; kk < N - M; kk++) {
-      const y = (mt[kk] & UPPER_MASK) | (mt[kk + 1] & LOWER_MASK);
-      mt[kk] = mt[kk + M] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    }
-    for (; kk < N - 1; kk++) {
-      const y = (mt[kk] & UPPER_MASK) | (mt[kk + 1] & LOWER_MASK);
-      mt[kk] = mt[kk + (M - N)] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    }
-    const y = (mt[N - 1] & UPPER_MASK) | (mt[0] & LOWER_MASK);
-    mt[N - 1] = mt[M - 1] ^ (y >>> 1) ^ (y & 1 ? MATRIX_A : 0);
-    this.pos = 0;
   }
 }
