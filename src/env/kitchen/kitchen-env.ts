@@ -305,7 +305,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
     this.assertOpen();
     const c = this.robot.cameras;
     const own = [c.agentviewLeft, c.agentviewRight, c.eyeInHand];
-    const all = Array.from({ length: this.scene.model.ncam }, (_, i) => this.scene.name("camera", i));
+    const all = this.scene.cameraNames();
     return [...own, ...all.filter((n) => !own.includes(n))];
   }
 
@@ -327,14 +327,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
    */
   cameraFrame(camera: string, size: number, opts: { depth?: boolean; segmentation?: boolean } = {}): RenderResult {
     this.assertOpen();
-    return this.scene.renderer().render(this.scene.data, {
-      camera,
-      width: size,
-      height: size,
-      rgb: true,
-      depth: opts.depth ?? false,
-      segmentation: opts.segmentation ?? false,
-    });
+    return this.scene.cameraFrame(camera, size, opts);
   }
 
   /** The scene's visible geoms for a person's 3D view; made once. */
@@ -344,7 +337,6 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
     return this.viewGeometry;
   }
 
-  /** Every visible geom's pose now (12 numbers each), in sceneGeometry's order. */
   /**
    * The scene, for host tools that model the station (the segmenter's colours, the robot self-filter); they read it
    * and never move it, nor read an object's pose from it.
@@ -354,6 +346,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
     return { scene: this.scene };
   }
 
+  /** Every visible geom's pose now (12 numbers each), in sceneGeometry's order. */
   scenePoses(): Float32Array {
     this.assertOpen();
     this.viewPoses = mujocoScenePoses(this.scene.model, this.scene.data, this.viewPoses);

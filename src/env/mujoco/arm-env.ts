@@ -344,8 +344,7 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
   /** The station's camera names (top, left, right and each arm's wrist camera), in model order. */
   cameraNames(): string[] {
     this.assertOpen();
-    const n = this.scene.model.ncam;
-    return Array.from({ length: n }, (_, i) => this.scene.name("camera", i));
+    return this.scene.cameraNames();
   }
 
   /** An RGB picture from one of `cameraNames()`, size × size × 3 bytes, e.g. for a trial's video of that camera. */
@@ -362,14 +361,7 @@ export abstract class ArmEnv implements Env<number[], readonly number[]> {
    */
   cameraFrame(camera: string, size: number, opts: { depth?: boolean; segmentation?: boolean } = {}): RenderResult {
     this.assertOpen();
-    return this.scene.renderer().render(this.scene.data, {
-      camera,
-      width: size,
-      height: size,
-      rgb: true,
-      depth: opts.depth ?? false,
-      segmentation: opts.segmentation ?? false,
-    });
+    return this.scene.cameraFrame(camera, size, opts);
   }
 
   /** The scene's visible geoms (types, sizes, colours), for a person's 3D view; made once. */

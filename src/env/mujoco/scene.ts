@@ -10,7 +10,7 @@
  * reads a fresh view.
  */
 import type { DoubleBuffer, MainModule, MjData, MjModel } from "@mujoco/mujoco";
-import { SceneRenderer } from "./render/index.js";
+import { type RenderResult, SceneRenderer } from "./render/index.js";
 import { mujoco } from "./runtime.js";
 
 export type Vec3 = [number, number, number];
@@ -344,6 +344,26 @@ export class MjScene {
   kinematics(): void {
     this.mj.mj_kinematics(this.model, this.data);
     this.mj.mj_comPos(this.model, this.data);
+  }
+
+  /** The model's camera names, in model order. */
+  cameraNames(): string[] {
+    return Array.from({ length: this.model.ncam }, (_, i) => this.name("camera", i));
+  }
+
+  /**
+   * One camera's square frame now: RGB, and depth and segmentation when asked, with the camera's intrinsics and
+   * OpenCV-frame extrinsics (render/README.md).
+   */
+  cameraFrame(camera: string, size: number, opts: { depth?: boolean; segmentation?: boolean } = {}): RenderResult {
+    return this.renderer().render(this.data, {
+      camera,
+      width: size,
+      height: size,
+      rgb: true,
+      depth: opts.depth ?? false,
+      segmentation: opts.segmentation ?? false,
+    });
   }
 
   /** The scene's software renderer (render/), made on first use and disposed with the scene. */
