@@ -106,7 +106,7 @@ test("moveEef converges on a point in front of the counter; gripper, nudge, goHo
     m = t.moveEef({ pos: goal }) as typeof m;
   }
   assert.ok(m.arrived, `arrived within 60 steps: ${m.distance} m left of ${start}`);
-  assert.ok(steps >= 6, "it moved at most 0.05 m per step");
+  assert.ok(steps >= 20, `it moved at most 0.015 m per step: ${steps} steps for 0.35 m`);
   const g = t.gripper({ close: true }) as { action: number[] };
   assert.equal(g.action[6], 1);
   for (let i = 0; i < 10; i++) drawer.step(g.action);
@@ -126,4 +126,43 @@ test("moveEef converges on a point in front of the counter; gripper, nudge, goHo
   }
   assert.ok((mb as { arrived: boolean }).arrived, `the base backed off 0.1 m: ${JSON.stringify(mb)}`);
   assert.throws(() => t.moveEef({ pos: [1, 2] }), /pos/);
+});
+
+test("moveEef paces the hand (≤ 0.015 m, ≤ 0.08 rad per step) and tips the tool from down to forward without drift", () => {
+  drawer.reset({ seed: 3 });
+  const t = toolsOn(drawer);
+  type M = { action: number[]; arrived: boolean; distance: number };
+  const b0 = t.state() as { eePos: number[]; base: { x: number; y: number; yawDeg: number } };
+  const yaw = (b0.base.yawDeg * Math.PI) / 180;
+  // the base backs off 0.2 m (pointing forward needs the hand ≥ 0.35 m ahead of the shoulder at this height)
+  const back = { x: b0.base.x - 0.2 * Math.cos(yaw), y: b0.base.y - 0.2 * Math.sin(yaw), yaw: b0.base.yawDeg };
+  let mb = t.moveBase(back) as M;
+  for (let i = 0; i < 60 && !mb.arrived; i++) {
+    drawer.step(mb.action);
+    mb = t.moveBase(back) as M;
+  }
+  assert.ok(mb.arrived, "the base backed off");
+  const st = t.state() as typeof b0;
+  // lowered 0.3 m and 0.1 m towards the counter, then the tool pointing forward along the heading (rpy pitch 90°)
+  const pos = [st.eePos[0] + 0.1 * Math.cos(yaw), st.eePos[1] + 0.1 * Math.sin(yaw), st.eePos[2] - 0.3];
+  const forward = [0, 90, b0.base.yawDeg];
+  for (const rpy of [undefined, forward]) {
+    let m = t.moveEef({ pos, rpy }) as M;
+    for (let i = 0; i < 120 && !m.arrived; i++) {
+      const a = m.action;
+      assert.ok(
+        Math.hypot(a[0], a[1], a[2]) * 0.05 <= 0.015 + 1e-9,
+        `a step of ${Math.hypot(a[0], a[1], a[2]) * 0.05} m`,
+      );
+      assert.ok(Math.hypot(a[3], a[4], a[5]) * 0.5 <= 0.08 + 1e-9, "a turn of at most 0.08 rad");
+      drawer.step(a);
+      m = t.moveEef({ pos, rpy }) as M;
+    }
+    assert.ok(m.arrived, `arrived (${rpy ? "tool forward" : "tool down"}): ${m.distance} m left`);
+  }
+  const end = t.state() as { eePos: number[] };
+  assert.ok(
+    Math.hypot(...end.eePos.map((v, i) => v - pos[i])) < 0.01,
+    `the hand stayed put while tipping: ${end.eePos}`,
+  );
 });

@@ -31,6 +31,12 @@ export const KITCHEN_TOOLS = Object.freeze({
   baseTolerance: 0.02, // m: moveBase arrives within this of the goal …
   yawTolerance: 2, // deg: … and this of the goal heading
   gain: 1, // fraction of the remaining error commanded per step (before the per-step clip)
+  // the hand's pace: RoboCasa's full step (0.05 m, 0.5 rad) is 1 m/s and 10 rad/s, faster than the arm's wrist servos
+  // follow (10 N·m against 4 N·m·s/rad damping: about 2.5 rad/s); the env re-bases each goal on the measured hand, so
+  // a lagging wrist turns into drift (at full pace, a move down and forward with the tool held down drove the hand
+  // backwards and folded the elbow into its limit)
+  maxStepM: 0.015, // m the hand's goal moves per step at most (0.3 m/s)
+  maxStepRad: 0.08, // rad the hand's goal turns per step at most (1.6 rad/s)
   homeInBase: [0.435, 0, 1.1645] as readonly number[], // m: the hand at home in the base frame with the torso down
   homeRpyInBase: [0, 180, 0] as readonly number[], // deg: the hand at home points down (base frame)
   closedForceN: 1, // N: a grip force above this reads as closed when no gripper() call said otherwise
@@ -113,14 +119,21 @@ function clipUnit(v: number[]): number[] {
   return v.map((x) => x / m);
 }
 
+/** v scaled down to length `max` when longer (direction kept). */
+function capNorm(v: number[], max: number): number[] {
+  const n = Math.hypot(...v);
+  return n > max ? v.map((x) => (x * max) / n) : v;
+}
+
 /**
  * The next arm-mode action moving the hand toward a world position (and orientation rpy deg, default: the commanded
- * one kept), the gripper element `grip` (−1 open .. +1 closed).
+ * one kept), the gripper element `grip` (−1 open .. +1 closed), the goal moving at most `maxStepM` per step.
  */
 export function moveEefIn(
   env: KitchenEnv,
   opts: { pos: readonly number[]; rpy?: readonly number[]; tolerance?: number },
   grip: number,
+  maxStepM: number = KITCHEN_TOOLS.maxStepM,
 ): KitchenMotion {
   const T = KITCHEN_TOOLS;
   const C = KITCHEN_CONTROL;
@@ -131,7 +144,10 @@ export function moveEefIn(
   const ee = p.slice(8, 11);
   const err = [opts.pos[0] - ee[0], opts.pos[1] - ee[1], opts.pos[2] - ee[2]];
   const distance = Math.hypot(err[0], err[1], err[2]);
-  const dPos = toBase(err, yaw).map((v) => (T.gain * v) / C.maxDeltaPos);
+  const dPos = capNorm(
+    toBase(err, yaw).map((v) => T.gain * v),
+    maxStepM,
+  ).map((v) => v / C.maxDeltaPos);
   let dRot = [0, 0, 0];
   let rotErrDeg = 0;
   if (opts.rpy !== undefined) {
@@ -142,7 +158,10 @@ export function moveEefIn(
     const actual = quatToMat(p.slice(11, 15));
     const e = rotationError(goal, commanded); // world frame, rad
     rotErrDeg = (Math.hypot(...rotationError(goal, actual)) * 180) / Math.PI;
-    dRot = toBase(e, yaw).map((v) => (T.gain * v) / C.maxDeltaRot);
+    dRot = capNorm(
+      toBase(e, yaw).map((v) => T.gain * v),
+      T.maxStepRad,
+    ).map((v) => v / C.maxDeltaRot);
   }
   const tol = opts.tolerance ?? T.posTolerance;
   const arrived = distance <= tol && rotErrDeg <= T.rotTolerance;
@@ -279,7 +298,8 @@ export function kitchenTools(host: ToolHost): ToolSet {
       const cap = KITCHEN_CONTROL.maxDeltaPos;
       const k = Math.min(1, cap / Math.max(1e-12, ...d.map(Math.abs)));
       const ee = env.proprio().slice(8, 11);
-      return moveEefIn(env, { pos: ee.map((v, i) => v + d[i] * k), tolerance: Number.POSITIVE_INFINITY }, gripNow(env));
+      const goal = { pos: ee.map((v, i) => v + d[i] * k), tolerance: Number.POSITIVE_INFINITY };
+      return moveEefIn(env, goal, gripNow(env), cap);
     },
   };
   return {
@@ -319,7 +339,7 @@ export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.f
     "deproject(u, v, camera = 'robot0_agentview_left', size = 128) → [x, y, z] m world: the point seen at pixel (u, v)",
   moveEef:
     `moveEef({ pos [x, y, z] m, rpy? [r, p, y] deg (world; default: keep the commanded orientation), tolerance = 0.01 m, gripper?: bool }) → ${MOTION}: ` +
-    "the next arm-mode action toward the pose (RoboCasa's deltas: 0.05 m, 0.5 rad per step, clipped with direction kept)",
+    "the next arm-mode action toward the pose (at most 0.015 m and 0.08 rad per step, a pace the arm follows)",
   moveBase: `moveBase({ x, y m, yaw deg } world) → ${MOTION}: the next base-mode action toward the floor pose (0.5 m/s, 1 rad/s); the arm rides along`,
   gripper:
     "gripper({ close: bool }) → { action, widthM, forceN }: the action that holds the robot and closes (force-limited) " +
