@@ -49,6 +49,25 @@ export function sourceFingerprint(evaluation: unknown, files: readonly string[])
   return sha256(canonicalJson(evaluation), ...sources);
 }
 
+/**
+ * Why a point left its out-of-range box (the box relative to the point's start, m), or null while it is inside: the
+ * first axis out, as a sentence people read, e.g. "EE x moved 31.20 mm from its start; the box is -30.00..30.00 mm".
+ */
+export function outOfRangeReason(
+  what: string,
+  now: readonly number[],
+  start: readonly number[],
+  box: { readonly low: readonly number[]; readonly high: readonly number[] },
+): string | null {
+  for (let k = 0; k < 3; k++) {
+    const rel = now[k] - start[k];
+    if (rel < box.low[k] || rel > box.high[k]) {
+      return `${what} ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(box.low[k])}..${mm(box.high[k])} mm`;
+    }
+  }
+  return null;
+}
+
 /** Freezes an object and everything in it (a spec must not change after its fingerprint is taken). */
 export function deepFreeze<T>(value: T): T {
   if (value && typeof value === "object") {

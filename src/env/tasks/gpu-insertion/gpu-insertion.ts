@@ -57,6 +57,7 @@ import {
   deepFreeze,
   MUJOCO_PHYSICS,
   mm,
+  outOfRangeReason,
   perResetMode,
   RESEARCH_SEEDS,
   round3,
@@ -338,16 +339,7 @@ export class GpuInsertion extends ArmEnv {
 
   protected afterControlStep(): TaskStepOutcome {
     const ee = this.scene.sitePos(ARM.eeSite);
-    const { low, high } = GPU_TASK.outOfRange;
-    if (!this.outOfRange) {
-      for (let k = 0; k < 3; k++) {
-        const rel = ee[k] - this.startEe[k];
-        if (rel < low[k] || rel > high[k]) {
-          this.outOfRange = `EE ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
-          break;
-        }
-      }
-    }
+    this.outOfRange ??= outOfRangeReason("EE", ee, this.startEe, GPU_TASK.outOfRange);
     const state = this.cardState();
     this.heldSteps = isSeated(state) ? this.heldSteps + 1 : 0;
     const tooMuch = this.maxForce > GPU_TASK.forceLimit;

@@ -45,7 +45,15 @@ import {
 } from "../../mujoco/reset/procedure.js";
 import { armNames, contactForceSensor, GRIPPER, stationMjcf } from "../../mujoco/robot.js";
 import type { Vec3 } from "../../mujoco/scene.js";
-import { deepFreeze, MUJOCO_PHYSICS, mm, RESEARCH_SEEDS, round3, sourceFingerprint } from "../../mujoco/task-kit.js";
+import {
+  deepFreeze,
+  MUJOCO_PHYSICS,
+  mm,
+  outOfRangeReason,
+  RESEARCH_SEEDS,
+  round3,
+  sourceFingerprint,
+} from "../../mujoco/task-kit.js";
 import { BOX_TOP, PIN, PIN_BOX, PIN_STAND, pinBoxMjcf, pinMjcf, pinStandMjcf } from "./pin-box.js";
 import { PIN_RESET, restagePin, scatterPin } from "./pin-reset.js";
 
@@ -325,16 +333,7 @@ export class PinInsertion extends ArmEnv {
 
   protected afterControlStep(): TaskStepOutcome {
     const ee = this.scene.sitePos(ARM.eeSite);
-    const { low, high } = PIN_TASK.outOfRange;
-    if (!this.outOfRange) {
-      for (let k = 0; k < 3; k++) {
-        const rel = ee[k] - this.startEe[k];
-        if (rel < low[k] || rel > high[k]) {
-          this.outOfRange = `EE ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
-          break;
-        }
-      }
-    }
+    this.outOfRange ??= outOfRangeReason("EE", ee, this.startEe, PIN_TASK.outOfRange);
     const state = this.pinState();
     const seated = isSeated(state);
     this.heldSteps = seated ? this.heldSteps + 1 : 0;

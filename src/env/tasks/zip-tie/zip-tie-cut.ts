@@ -68,6 +68,7 @@ import {
   deepFreeze,
   MUJOCO_PHYSICS,
   mm,
+  outOfRangeReason,
   perResetMode,
   RESEARCH_SEEDS,
   round3,
@@ -449,16 +450,7 @@ export class ZipTieCut extends ArmEnv {
   protected afterControlStep(): TaskStepOutcome {
     if (this.cutJoint >= 0) this.stepsSinceCut++;
     const cp = this.cutPoint();
-    const { low, high } = CUT_TASK.outOfRange;
-    if (!this.outOfRange) {
-      for (let k = 0; k < 3; k++) {
-        const rel = cp[k] - this.startCut[k];
-        if (rel < low[k] || rel > high[k]) {
-          this.outOfRange = `cutting point ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
-          break;
-        }
-      }
-    }
+    this.outOfRange ??= outOfRangeReason("cutting point", cp, this.startCut, CUT_TASK.outOfRange);
     const tooMuch = this.maxForce > CUT_TASK.forceLimit;
     const done = this.cutJoint >= 0 && this.stepsSinceCut >= CUT_TASK.stepsAfterCut;
     const success = done && this.verify().success;

@@ -63,6 +63,7 @@ import {
   deepFreeze,
   MUJOCO_PHYSICS,
   mm,
+  outOfRangeReason,
   perResetMode,
   RESEARCH_SEEDS,
   round3,
@@ -480,16 +481,7 @@ export class ZipTieTie extends ArmEnv {
 
   protected afterControlStep(): TaskStepOutcome {
     const ee = this.scene.sitePos(this.arm.eeSite);
-    const { low, high } = TIE_TASK.outOfRange;
-    if (!this.outOfRange) {
-      for (let k = 0; k < 3; k++) {
-        const rel = ee[k] - this.startEe[k];
-        if (rel < low[k] || rel > high[k]) {
-          this.outOfRange = `end effector ${"xyz"[k]} moved ${mm(rel)} mm from its start; the box is ${mm(low[k])}..${mm(high[k])} mm`;
-          break;
-        }
-      }
-    }
+    this.outOfRange ??= outOfRangeReason("end effector", ee, this.startEe, TIE_TASK.outOfRange);
     const state = this.tieState();
     if (
       !this.missed &&
