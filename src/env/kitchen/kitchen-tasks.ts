@@ -10,7 +10,8 @@
  * Success    judged at the end of execution, as the paper does: verify() applies the task's predicate to the scene
  *            now. Episodes never end early on success; the step when the predicate first held is recorded
  *            (`firstHeldStep`, −1 when it never held).
- * Version    1: first version.
+ * Version    1: first version. 2: a style's handle finish stands apart from its cabinet's colour (the next finish when
+ *            the drawn one does not), so a colour segmenter finds handles on their fronts.
  */
 import type { TaskSpec, Verification } from "../../core/env.js";
 import { InvalidInputError } from "../../core/errors.js";
@@ -187,7 +188,7 @@ const DEFS: Readonly<Record<KitchenTaskId, KitchenTaskDef>> = {
 };
 
 export const KITCHEN_TASK_IDS = Object.keys(DEFS).sort() as KitchenTaskId[];
-export const KITCHEN_VERSION = 1;
+export const KITCHEN_VERSION = 2;
 
 /** The triplet an episode's seed runs: the paper's list for seeds below 40, else one drawn from the seed. */
 export function tripletForSeed(seed: number): KitchenTriplet {
