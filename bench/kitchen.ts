@@ -1,12 +1,15 @@
 /**
- * The kitchen tasks, measured: for every kitchen task, runs its reference policy (examples/policies/<task>-tools.ts)
- * when one exists, else the still policy (examples/policies/kitchen-still.ts: all-zero actions), over the first N
+ * The kitchen tasks, measured: for every kitchen task, runs its reference episode script (examples/scripts/<task>.ts)
+ * when one exists, else its reference policy (examples/policies/<task>-tools.ts), else the still policy
+ * (examples/policies/kitchen-still.ts: all-zero actions), or with `--dir D` the files D/<task>.ts (a baseline's
+ * scripts, e.g. examples/scripts/zero-shot), over the first N
  * episodes of the paper's evaluation list (seeds 0..N−1 are its triplets, src/env/kitchen/eval-list.ts), through
  * `evaluate()` (the sandbox, the tools, the task's predicate, exactly as `enpire run`) with a temporary store. Prints
  * per task success/episodes, the mean wall time of an episode, the real-time factor (simulated s / the stations'
  * wall s, i.e. per station) and the commonest failure reason; last line: JSON
  * `{"tasks": {"<id>": {"success", "episodes", "realtime_factor", "policy", ...}}}`.
  * Usage: npm run bench:kitchen [-- --episodes 40 --stations 2 --tasks kitchen-turn-off-stove,kitchen-open-drawer]
+ *        [--dir examples/scripts/zero-shot]
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -26,16 +29,25 @@ const ALL_TASKS = Object.keys(KITCHEN_EVAL_HORIZONS) as KitchenTaskId[];
 const EPISODES = Number(flag("episodes", "40"));
 const STATIONS = Number(flag("stations", String(Math.max(1, Math.min(4, os.availableParallelism())))));
 const TASKS = flag("tasks", ALL_TASKS.join(",")).split(",");
+const DIR = flag("dir", "");
 const CONTROL_HZ = 20; // the kitchen tasks' policy rate (src/env/kitchen/kitchen-env.ts)
 
 if (!Number.isInteger(EPISODES) || EPISODES < 1 || EPISODES > 40)
   throw new Error(`--episodes must be 1..40 (the paper's list), got ${flag("episodes", "")}`);
 for (const t of TASKS) if (!ALL_TASKS.includes(t as KitchenTaskId)) throw new Error(`not a kitchen task: ${t}`);
 
-/** The task's reference policy when there is one, else the still policy. */
+/** The --dir's file for the task, else its reference script or policy when there is one, else the still policy. */
 function policyFor(task: string): string {
-  const ref = path.join(ROOT, "examples/policies", `${task}-tools.ts`);
-  return fs.existsSync(ref) ? ref : path.join(ROOT, "examples/policies/kitchen-still.ts");
+  if (DIR) {
+    const file = path.resolve(DIR, `${task}.ts`);
+    if (!fs.existsSync(file)) throw new Error(`--dir ${DIR} has no ${task}.ts`);
+    return file;
+  }
+  const candidates = [
+    path.join(ROOT, "examples/scripts", `${task}.ts`),
+    path.join(ROOT, "examples/policies", `${task}-tools.ts`),
+  ];
+  return candidates.find((f) => fs.existsSync(f)) ?? path.join(ROOT, "examples/policies/kitchen-still.ts");
 }
 
 interface TaskFigures {

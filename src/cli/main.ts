@@ -5,7 +5,7 @@ import { Command, CommanderError } from "commander";
 import { EnpireError, InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { listTasks, RESET_MODES, VERIFIER_MODES } from "../env/registry.js";
 import { LiteratureError } from "../evolve/literature.js";
-import { evaluate, resume } from "../rollout/evaluate.js";
+import { evaluate, fixedEvaluation, resume } from "../rollout/evaluate.js";
 import type { FleetEvent } from "../rollout/fleet.js";
 import type { RunSummary } from "../rollout/metrics.js";
 import { runReport } from "../rollout/report.js";
@@ -61,6 +61,18 @@ export function buildProgram(): Command {
       "--verifier <mode>",
       "3D tasks: state (the simulator's predicate judges) | pixel (the task's pixel verifier)",
     )
+    .option(
+      "--eval",
+      "run the task's fixed evaluation list (kitchen tasks: the paper's 40 episodes, seeds 0-39) instead of " +
+        "--seed-start/--episodes",
+      false,
+    )
+    .option(
+      "--oracle",
+      "kitchen tasks: also give the policy the simulator's poses (ctx.tools.oracle), for debugging; its runs have " +
+        "their own fingerprint and are never an evaluation",
+      false,
+    )
     .option("--video", "record an mp4 of every trial (needs ffmpeg)", false)
     .option("--video-size <px>", "video frame side (the reference draws 512; 96 is the pixel observation)", "256")
     .option("--step-deadline-ms <ms>", "the policy must answer each step within this time", "1000")
@@ -97,6 +109,7 @@ export function buildProgram(): Command {
       if (o.resume !== undefined) {
         // a resumed run keeps its own options: refuse flags that would change what is evaluated
         const given = ["task", "policy", "episodes", "seedStart", "obs", "video", "videoSize", "stepDeadlineMs"]
+          .concat(["eval", "oracle", "reset", "verifier"])
           .concat(["memoryMb", "deltaCap", "box", "tries", "budgetWallS", "budgetStationS"])
           .filter((k) => cmd.getOptionValueSource(k) === "cli");
         if (given.length > 0) {
@@ -112,6 +125,15 @@ export function buildProgram(): Command {
           store.close();
           throw err;
         }
+      } else if (o.eval) {
+        const seedFlags = ["--episodes", "--seed-start"].filter(
+          (f) => cmd.getOptionValueSource(f === "--episodes" ? "episodes" : "seedStart") === "cli",
+        );
+        if (seedFlags.length > 0)
+          throw new InvalidInputError(`--eval runs the task's own evaluation seeds; drop ${seedFlags.join(", ")}`);
+        const list = fixedEvaluation(o.task, o.oracle ? "oracle" : undefined);
+        episodes = list.episodes;
+        o.seedStart = String(list.seedStart);
       } else episodes = int(o.episodes, "--episodes");
       // connected last, once every flag is checked: evaluate and resume close the stations they are given
       const stations: number | Station[] = remote
@@ -149,6 +171,7 @@ export function buildProgram(): Command {
               obsType: o.obs,
               reset: choice(o.reset, RESET_MODES, "--reset"),
               verifier: choice(o.verifier, VERIFIER_MODES, "--verifier"),
+              tools: o.oracle ? "oracle" : undefined,
               video: o.video,
               videoSize: int(o.videoSize, "--video-size"),
               stepDeadlineMs: int(o.stepDeadlineMs, "--step-deadline-ms"),

@@ -41,3 +41,13 @@ export class PolicyError extends EnpireError {
 export class ResetFailedError extends EnpireError {
   override readonly retryable = true;
 }
+
+/**
+ * An episode script asked for a step after its episode had ended (its horizon, a safety stop, an e-stop): thrown by
+ * ToolHost.drive, it unwinds the script, and the trial ends as the episode did, not as the script's failure.
+ */
+export class EpisodeOverError extends EnpireError {
+  constructor(readonly why: string) {
+    super(`the episode is over (${why}): the script's remaining motions were not run`);
+  }
+}

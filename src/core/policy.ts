@@ -1,4 +1,5 @@
 import type { TaskSpec } from "./env.js";
+import type { DrivenStep } from "./tools.js";
 
 /**
  * A policy maps observations to actions. `act` may be asynchronous (a sandboxed module, a remote server);
@@ -9,6 +10,12 @@ export interface Policy<Obs = unknown, Act = unknown> {
   reset(): void | Promise<void>;
   act(observation: Obs): Act | Promise<Act>;
   close(): void | Promise<void>;
+  /**
+   * Present on an episode script (policy/authoring.ts ScriptInstance): runs the whole episode from its first
+   * observation, applying each action with `drive` (one env step, recorded as an act() answer would be); resolves
+   * when the script returns. The runner calls this instead of act.
+   */
+  runEpisode?(observation: Obs, drive: (action: Act) => DrivenStep): Promise<void>;
 }
 
 /** What a policy is told when it is created: the public part of a task spec (no verifier internals). */

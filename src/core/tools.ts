@@ -23,6 +23,23 @@ export interface ToolHost {
    * not change its state or read what a real station could not (object poses): perception works on pixels.
    */
   env?(): Env | undefined;
+  /**
+   * Present only while an episode script runs (a policy whose instance has `episode(observation)` instead of `act`,
+   * see policy/authoring.ts): applies one action to the station exactly as an act() answer would be applied, through
+   * its safety layer and its recorder (a step event, video frames), and answers the observation after it. `over` turns
+   * true on the step that ends the episode (the horizon, a safety stop, the task's own end, an e-stop); a drive after
+   * that throws EpisodeOverError, which ends the script without counting against it.
+   */
+  drive?(action: unknown): DrivenStep;
+}
+
+/** What one driven step answers (ToolHost.drive). */
+export interface DrivenStep {
+  observation: unknown;
+  /** The episode has ended with this step: the next drive throws EpisodeOverError. */
+  over: boolean;
+  /** Steps taken so far this episode, this one included. */
+  steps: number;
 }
 
 /** One namespace of host functions, as the policy sees it under `ctx.tools[namespace]`. */

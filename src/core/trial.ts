@@ -31,6 +31,7 @@ export const TerminationSchema = z.enum([
   "safety",
   "policy-error",
   "interrupted",
+  "script-end", // an episode script returned before the step limit
 ]);
 export type Termination = z.infer<typeof TerminationSchema>;
 

@@ -6,8 +6,10 @@ import type { DatasetLayout, Env, TaskSpec } from "../core/env.js";
 import { InvalidInputError, UnknownTaskError } from "../core/errors.js";
 import { canonicalJson, sha256 } from "../core/hash.js";
 import type { ToolHost, ToolSet } from "../core/tools.js";
+import { KITCHEN_EVAL_EPISODES } from "./kitchen/eval-list.js";
 import { KITCHEN_SPECS, KITCHEN_TASK_IDS, KitchenTask, kitchenEvalFingerprint } from "./kitchen/kitchen-tasks.js";
 import { kitchenTools } from "./kitchen/tools/kitchen-tools.js";
+import { kitchenOracleTools } from "./kitchen/tools/oracle-tools.js";
 import type { ArmEnv } from "./mujoco/arm-env.js";
 import type { ResetMode } from "./mujoco/reset/procedure.js";
 import { isMujocoLoaded, loadMujocoOnce } from "./mujoco/runtime.js";
@@ -42,11 +44,17 @@ export interface EnvVariant {
   /** Which verdict counts: "state" (the simulator's predicate, default) or "pixel" (the task's pixel verifier, from
    * cameras and proprioception only; the state predicate's verdict stays in the metrics). */
   verifier?: VerifierMode;
+  /** Which tools its code policies get: "standard" (default: perception on pixels) or "oracle" (also the simulator's
+   * object and fixture poses, `ctx.tools.oracle`, for debugging a script; its runs have their own fingerprint, so no
+   * evaluation mixes them with standard ones, and `enpire run --eval` refuses it). */
+  tools?: ToolMode;
 }
 export type { ResetMode };
 export type VerifierMode = "state" | "pixel";
+export type ToolMode = "standard" | "oracle";
 export const RESET_MODES: readonly ResetMode[] = ["state", "procedural"];
 export const VERIFIER_MODES: readonly VerifierMode[] = ["state", "pixel"];
+export const TOOL_MODES: readonly ToolMode[] = ["standard", "oracle"];
 
 /** Options every task accepts; a task refuses values it does not know (e.g. an unknown observation type). */
 export interface MakeEnvOptions extends EnvVariant {
@@ -63,7 +71,9 @@ interface TaskEntry {
   /** MuJoCo tasks: the WebAssembly module must be loaded on this thread first (prepareTask). */
   mujoco?: true;
   /** The task's own tool sets for its code policies (`ctx.tools.<namespace>`), besides those every task gets. */
-  tools?(host: ToolHost): ToolSet[];
+  tools?(host: ToolHost, variant: EnvVariant): ToolSet[];
+  /** The task's fixed evaluation list, when it has one (`enpire run --eval`): the seeds it runs. */
+  evaluationList?: EvaluationList;
   /** What the task's station can do besides trials (the station protocol's optional endpoints). */
   capabilities?: Partial<TaskCapabilities>;
   /** How its observations of a type split into a dataset's parts (default: the whole observation is the state). */
@@ -84,22 +94,34 @@ interface ArmTaskVariants {
   pixelVerifier?: { name: string; verify: VerifyFn; files: readonly string[] };
 }
 
+/** A task's fixed evaluation: seeds seedStart .. seedStart + episodes − 1, and what they are. */
+export interface EvaluationList {
+  seedStart: number;
+  episodes: number;
+  about: string; // e.g. "the paper's 40 (seed, layout_id, style_id) triplets from random.Random(42)"
+}
+
 /** Refuses a variant value the task does not have, naming the ones it has. */
 function checkVariant(
   id: string,
   variant: EnvVariant,
   resets: readonly ResetMode[],
   verifiers: readonly VerifierMode[],
+  toolModes: readonly ToolMode[] = ["standard"],
 ) {
   const reset = variant.reset ?? "state";
   const verifier = variant.verifier ?? "state";
+  const tools = variant.tools ?? "standard";
+  if (!toolModes.includes(tools)) {
+    throw new InvalidInputError(`task "${id}" has no tool mode "${tools}"; choose one of ${toolModes.join(", ")}`);
+  }
   if (!resets.includes(reset)) {
     throw new InvalidInputError(`task "${id}" has no reset mode "${reset}"; choose one of ${resets.join(", ")}`);
   }
   if (!verifiers.includes(verifier)) {
     throw new InvalidInputError(`task "${id}" has no verifier "${verifier}"; choose one of ${verifiers.join(", ")}`);
   }
-  return { reset, verifier };
+  return { reset, verifier, tools };
 }
 
 /**
@@ -197,8 +219,13 @@ function kitchenEntry(id: (typeof KITCHEN_TASK_IDS)[number]): TaskEntry {
     if (obsType !== undefined && obsType !== "state") {
       throw new InvalidInputError(`task "${id}" has no observation type "${obsType}"; choose one of state`);
     }
-    checkVariant(id, variant, ["state"], ["state"]);
+    return checkVariant(id, variant, ["state"], ["state"], TOOL_MODES).tools;
   };
+  // the oracle's spec and fingerprint say so: its runs never pass for standard ones
+  const oracleSpec = deepFreeze({
+    ...KITCHEN_SPECS[id],
+    evaluation: { ...KITCHEN_SPECS[id].evaluation, toolMode: "oracle" },
+  });
   return {
     spec: KITCHEN_SPECS[id],
     make: (options) => {
@@ -206,14 +233,20 @@ function kitchenEntry(id: (typeof KITCHEN_TASK_IDS)[number]): TaskEntry {
       return new KitchenTask(id) as Env;
     },
     fingerprint: (variant) => {
-      check(undefined, variant);
-      return kitchenEvalFingerprint(id);
+      const tools = check(undefined, variant);
+      return tools === "oracle" ? sha256(kitchenEvalFingerprint(id), "tools:oracle") : kitchenEvalFingerprint(id);
     },
-    specFor: (obsType, variant) => {
-      check(obsType, variant);
-      return KITCHEN_SPECS[id];
+    specFor: (obsType, variant) => (check(obsType, variant) === "oracle" ? oracleSpec : KITCHEN_SPECS[id]),
+    tools: (host, variant) => {
+      const sets = [kitchenTools(host)];
+      if (check(undefined, variant) === "oracle") sets.push(kitchenOracleTools(host));
+      return sets;
     },
-    tools: (host) => [kitchenTools(host)],
+    evaluationList: {
+      seedStart: 0,
+      episodes: KITCHEN_EVAL_EPISODES,
+      about: "the paper's 40 (seed, layout_id, style_id) triplets, random.Random(42)",
+    },
     mujoco: true,
   };
 }
@@ -351,8 +384,16 @@ export function evalFingerprint(taskId: string, variant: EnvVariant = {}): strin
  * has none. Throws UnknownTaskError.
  * @example taskTools("pusht", host).map((s) => s.namespace) // ["pusht"]
  */
-export function taskTools(taskId: string, host: ToolHost): ToolSet[] {
-  return entry(taskId).tools?.(host) ?? [];
+export function taskTools(taskId: string, host: ToolHost, variant: EnvVariant = {}): ToolSet[] {
+  return entry(taskId).tools?.(host, variant) ?? [];
+}
+
+/**
+ * The task's fixed evaluation list (`enpire run --eval`), or null when it has none. Throws UnknownTaskError.
+ * @example evaluationList("kitchen-open-drawer") // { seedStart: 0, episodes: 40, about: "the paper's 40 …" }
+ */
+export function evaluationList(taskId: string): EvaluationList | null {
+  return entry(taskId).evaluationList ?? null;
 }
 
 /**

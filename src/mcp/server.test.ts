@@ -85,6 +85,23 @@ test("tasks and describe_task", async () => {
   );
   assert.ok(["load", "run"].every((f) => tools[1].functions[f]?.length > 10));
 
+  assert.equal(pusht.data.evaluationList, null, "Push-T has no fixed evaluation list");
+  assert.match(pusht.data.policyForms, /episode\(observation\)/);
+  const kitchen = await call("describe_task", { task: "kitchen-open-drawer" });
+  assert.deepEqual(
+    [kitchen.data.evaluationList.seedStart, kitchen.data.evaluationList.episodes],
+    [0, 40],
+    "the paper's 40 episodes",
+  );
+  assert.deepEqual(
+    (kitchen.data.tools as { namespace: string }[]).map((t) => t.namespace),
+    ["kitchen", "nn"],
+    "no oracle in the standard description",
+  );
+  const oracleEval = await call("run", { task: "kitchen-open-drawer", policy: CHASE, eval: true, tools: "oracle" });
+  assert.equal(oracleEval.isError, true);
+  assert.match(oracleEval.text, /refuses the oracle/);
+
   const unknown = await call("describe_task", { task: "nope" });
   assert.equal(unknown.isError, true);
   assert.match(unknown.text, /nope/);

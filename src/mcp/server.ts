@@ -11,11 +11,11 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
-import { evalFingerprint, listTasks } from "../env/registry.js";
+import { evalFingerprint, evaluationList, listTasks } from "../env/registry.js";
 import { CONFIRM_ACTIONS, ControlActionSchema } from "../env/station/protocol.js";
 import { OPERATIONS, type Operation } from "../evolve/operations.js";
 import { describeTools } from "../policy/skills/index.js";
-import { evaluate, MAX_SEED, MAX_STATIONS } from "../rollout/evaluate.js";
+import { evaluate, fixedEvaluation, MAX_SEED, MAX_STATIONS } from "../rollout/evaluate.js";
 import { verifyLedger } from "../rollout/ledger.js";
 import { runReport } from "../rollout/report.js";
 import { controlStation, fetchStationStatus } from "../rollout/stations/http-station.js";
@@ -41,6 +41,12 @@ const positiveSeconds = (what: string) => z.number().positive(`${what} must be a
 const stationUrl = z.url("url must be a station's http(s) URL, e.g. http://127.0.0.1:8203");
 
 export const DescribeTaskArgsSchema = z.object({ task: z.string().min(1, "task must be a task id, e.g. pusht") });
+
+/** The two shapes a policy module's instance may take, as describe_task tells an agent. */
+const POLICY_FORMS =
+  "createPolicy(ctx) returns { act(observation) { return action; } } (one action per step), or, an episode script, " +
+  "{ episode(observation) { ... } }: run once per episode to completion, its task's motion tools stepping the robot " +
+  "until they arrive (e.g. ctx.tools.kitchen.moveEef({ pos })); the episode ends when it returns or at the horizon";
 
 export const RunArgsSchema = z.object({
   task: z.string().min(1).default("pusht").describe("task id (see the tasks tool)"),
@@ -71,6 +77,18 @@ export const RunArgsSchema = z.object({
     .enum(["state", "pixel"])
     .optional()
     .describe("3D tasks: state (the simulator's predicate judges) | pixel (the task's pixel verifier)"),
+  eval: z
+    .boolean()
+    .default(false)
+    .describe(
+      "run the task's fixed evaluation list (kitchen tasks: the paper's 40 episodes); replaces episodes and seedStart",
+    ),
+  tools: z
+    .enum(["standard", "oracle"])
+    .optional()
+    .describe(
+      "kitchen tasks: oracle also gives the policy the simulator's poses (debugging only; never an evaluation)",
+    ),
   stations: z
     .number()
     .int("stations must be an integer")
@@ -213,7 +231,13 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
         const fingerprint = evalFingerprint(task); // refuses an unknown id, listing the known ones
         const spec = listTasks().find((t) => t.id === task);
         if (!spec) throw new InvalidInputError(`no task "${task}"`);
-        return ok({ ...spec, evalFingerprint: fingerprint, tools: describeTools(task) });
+        return ok({
+          ...spec,
+          evalFingerprint: fingerprint,
+          evaluationList: evaluationList(task), // run with eval: true; null when the task has none
+          tools: describeTools(task),
+          policyForms: POLICY_FORMS,
+        });
       }),
   );
 
@@ -229,14 +253,16 @@ export function createMcpServer(options: McpServerOptions = {}): McpServer {
       guarded(() =>
         withStore(async (store) => {
           const policyFile = path.resolve(a.policy ?? DEFAULT_POLICY);
+          const seeds = a.eval ? fixedEvaluation(a.task, a.tools) : { episodes: a.episodes, seedStart: a.seedStart };
           const result = await evaluate(store, {
             taskId: a.task,
             policyFile,
-            episodes: a.episodes,
-            seedStart: a.seedStart,
+            episodes: seeds.episodes,
+            seedStart: seeds.seedStart,
             obsType: a.obsType,
             reset: a.reset,
             verifier: a.verifier,
+            tools: a.tools,
             video: a.video,
             videoSize: a.videoSize,
             stepDeadlineMs: a.stepDeadlineMs,

@@ -51,6 +51,32 @@ export interface PolicyInstance<Obs = unknown, Act = unknown> {
   reset?(): void;
 }
 
+/**
+ * An episode script: instead of one action per observation, `episode` runs once per episode, to completion, and
+ * moves the robot through its task's motion tools, which in a script step the station themselves until they arrive
+ * (e.g. `ctx.tools.kitchen.moveEef({ pos })`; the station records every step, frame and tool call as for any policy).
+ * The episode ends when `episode` returns (or throws: a policy error), or earlier at the task's horizon or a safety
+ * stop, where the next motion throws and unwinds the script; the verifier then judges the scene as it is.
+ *
+ * ```ts
+ * const createScript: CreateScript = (ctx) => ({
+ *   episode() {
+ *     const k = ctx.tools.kitchen;
+ *     const [mug] = k.segmentAll({ query: "mug" }).detections;
+ *     k.moveEef({ pos: mug.centroidWorldXyz });
+ *   },
+ * });
+ * export default createScript;
+ * ```
+ */
+export interface ScriptInstance<Obs = unknown> {
+  episode(observation: Obs): void;
+  reset?(): void;
+}
+
+/** The default export of an episode script: called once per loaded sandbox, as CreatePolicy is. */
+export type CreateScript<Obs = unknown> = (ctx: PolicyCreateContext) => ScriptInstance<Obs>;
+
 /** What a host tool looks like from inside the sandbox: plain data in, plain data out, synchronously. */
 export type PolicyTool = (...args: never[]) => unknown;
 
@@ -66,4 +92,8 @@ export type PolicyCreateContext = PolicyContext & {
 export type CreatePolicy<Obs = unknown, Act = unknown> = (ctx: PolicyCreateContext) => PolicyInstance<Obs, Act>;
 
 /** Everything a policy module may default-export: a factory (preferred) or the policy object itself. */
-export type PolicyModuleExport<Obs = unknown, Act = unknown> = CreatePolicy<Obs, Act> | PolicyInstance<Obs, Act>;
+export type PolicyModuleExport<Obs = unknown, Act = unknown> =
+  | CreatePolicy<Obs, Act>
+  | PolicyInstance<Obs, Act>
+  | CreateScript<Obs>
+  | ScriptInstance<Obs>;

@@ -5,10 +5,13 @@ import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
 import {
   type EnvVariant,
+  type EvaluationList,
   evalFingerprint,
+  evaluationList,
   makeEnv,
   prepareTask,
   type ResetMode,
+  type ToolMode,
   taskSpec,
   type VerifierMode,
 } from "../env/registry.js";
@@ -55,6 +58,7 @@ export interface EvaluateOptions {
   obsType?: string; // task-specific observation type, e.g. "state" or "pixels" for Push-T
   reset?: ResetMode; // the task's reset mode: "state" (default) or "procedural" (the station's own arms)
   verifier?: VerifierMode; // which verdict counts: "state" (default) or "pixel" (the task's pixel verifier)
+  tools?: ToolMode; // the policy's tools: "standard" (default) or "oracle" (the simulator's poses too; never an evaluation)
   video?: boolean;
   videoSize?: number; // px, square
   stepDeadlineMs?: number; // the watchdog's limit for one act()
@@ -116,6 +120,7 @@ const RunOptionsSchema = z.object({
   obsType: z.string().nullable(),
   reset: z.enum(["state", "procedural"]).nullable().default(null), // null: the default (runs before variants)
   verifier: z.enum(["state", "pixel"]).nullable().default(null),
+  tools: z.enum(["standard", "oracle"]).nullable().default(null),
   video: z.boolean(),
   videoSize: z.number().int().positive(),
   envStack: z.string(),
@@ -151,7 +156,7 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
   try {
     checkRange(opts);
     // throws UnknownTaskError with the known ids, InvalidInputError for a variant the task lacks
-    fingerprint = evalFingerprint(opts.taskId, { reset: opts.reset, verifier: opts.verifier });
+    fingerprint = evalFingerprint(opts.taskId, variantOf(opts));
   } catch (err) {
     await closeGiven(opts.stations);
     throw err;
@@ -171,7 +176,7 @@ async function closeGiven(stations: EvaluateOptions["stations"]): Promise<void> 
 /** Everything evaluate checks before a run exists, then the run and its first session's plan. */
 async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: string): Promise<Session> {
   await prepareTask(opts.taskId); // the checks below build the env (its safety stack and camera)
-  const env = makeEnv(opts.taskId, { obsType: opts.obsType, reset: opts.reset, verifier: opts.verifier });
+  const env = makeEnv(opts.taskId, { obsType: opts.obsType, ...variantOf(opts) });
   let envStack: string;
   let bundle: PolicyBundle;
   try {
@@ -180,12 +185,16 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
     bundle = await bundlePolicy(opts.policyFile);
     // load it once here, so that a policy that does not load is refused before a run exists
     // with the task's tools, as a station gives them: a policy may call one (load its model) when it is created
-    const tools = toolSetsFor(opts.taskId, {
-      observation: () => undefined,
-      step: () => 0,
-      camera: env.render ? (size) => env.render!(size) : undefined,
-      env: () => env,
-    });
+    const tools = toolSetsFor(
+      opts.taskId,
+      {
+        observation: () => undefined,
+        step: () => 0,
+        camera: env.render ? (size) => env.render!(size) : undefined,
+        env: () => env,
+      },
+      variantOf(opts),
+    );
     const sandbox = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
       stepDeadlineMs: opts.stepDeadlineMs,
       memoryLimitMb: opts.memoryLimitMb,
@@ -201,6 +210,7 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
     obsType: opts.obsType ?? null,
     reset: opts.reset ?? null,
     verifier: opts.verifier ?? null,
+    tools: opts.tools ?? null,
     video: opts.video ?? false,
     videoSize: opts.videoSize ?? 256,
     envStack,
@@ -366,6 +376,7 @@ async function runSession(store: RunStore, s: Session): Promise<EvaluateResult> 
     obsType: options.obsType,
     reset: options.reset,
     verifier: options.verifier,
+    tools: options.tools,
     policy: s.policy,
     maxSteps: s.maxSteps,
     tries: options.tries,
@@ -538,8 +549,10 @@ async function runBundle(
 }
 
 /** The task variant a run's options name (defaults where they name none). */
-function variantOf(options: Pick<RunOptions, "reset" | "verifier">): EnvVariant {
-  return { reset: options.reset ?? undefined, verifier: options.verifier ?? undefined };
+function variantOf(options: { reset?: ResetMode | null; verifier?: VerifierMode | null; tools?: ToolMode | null }) {
+  const variant: EnvVariant = { reset: options.reset ?? undefined, verifier: options.verifier ?? undefined };
+  if (options.tools) variant.tools = options.tools;
+  return variant;
 }
 
 /**
@@ -616,4 +629,18 @@ function checkRange(opts: EvaluateOptions): void {
   if (!fs.existsSync(opts.policyFile)) {
     throw new InvalidInputError(`policy file "${opts.policyFile}" does not exist`);
   }
+}
+
+/**
+ * The task's fixed evaluation list (`enpire run --eval`, MCP run `eval: true`): its seeds, refused with why for a task
+ * without one or in oracle mode (an evaluation gives the policy the standard tools only).
+ * @example fixedEvaluation("kitchen-open-drawer") // { seedStart: 0, episodes: 40, about: "the paper's 40 …" }
+ */
+export function fixedEvaluation(taskId: string, tools?: ToolMode): EvaluationList {
+  if (tools === "oracle")
+    throw new InvalidInputError("an evaluation refuses the oracle tools: it gives the policy the standard tools only");
+  const list = evaluationList(taskId);
+  if (!list)
+    throw new InvalidInputError(`task "${taskId}" has no fixed evaluation list; give the seeds and episodes instead`);
+  return list;
 }

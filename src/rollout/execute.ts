@@ -45,7 +45,9 @@ export interface TrialExecutorOptions {
  */
 export class TrialExecutor {
   private env: { key: string; env: Env<unknown, unknown> } | undefined;
-  private policy: { sha256: string; taskId: string; policy: SandboxedPolicy<unknown, unknown> } | undefined;
+  private policy:
+    | { sha256: string; taskId: string; tools: string; policy: SandboxedPolicy<unknown, unknown> }
+    | undefined;
 
   constructor(
     readonly stationId: string,
@@ -184,7 +186,7 @@ export class TrialExecutor {
   }
 
   private envFor(job: TrialJob): Env<unknown, unknown> {
-    const key = `${job.task.id}@${job.task.version}/${job.obsType ?? ""}/${job.reset ?? ""}/${job.verifier ?? ""}`;
+    const key = `${job.task.id}@${job.task.version}/${job.obsType ?? ""}/${job.reset ?? ""}/${job.verifier ?? ""}/${job.tools ?? ""}`;
     if (this.env?.key !== key) {
       this.env?.env.close();
       const env = makeEnv(job.task.id, { obsType: job.obsType ?? undefined, ...jobVariant(job) });
@@ -201,7 +203,12 @@ export class TrialExecutor {
 
   private async policyFor(job: TrialJob, env: Env<unknown, unknown>): Promise<SandboxedPolicy<unknown, unknown>> {
     // one sandbox per policy and task: its tool sets are the task's
-    if (this.policy?.sha256 !== job.policy.sha256 || this.policy.taskId !== job.task.id) {
+    const tools = job.tools ?? "standard";
+    if (
+      this.policy?.sha256 !== job.policy.sha256 ||
+      this.policy.taskId !== job.task.id ||
+      this.policy.tools !== tools
+    ) {
       await this.policy?.policy.close();
       this.policy = undefined;
       const bundle = bundleFromData(job.policy);
@@ -216,15 +223,19 @@ export class TrialExecutor {
           return current.render(size);
         },
         env: () => this.env?.env, // the task's own env, without the job's wrappers
+        // an episode script's motions step the station through the runner (runTrial's drive)
+        get drive() {
+          return sandbox?.kind === "episode" ? (action: unknown) => sandbox!.drive(action) : undefined;
+        },
       };
       const policy = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
         name: job.policy.name,
         stepDeadlineMs: job.stepDeadlineMs,
         memoryLimitMb: job.memoryLimitMb,
-        tools: toolSetsFor(job.task.id, host),
+        tools: toolSetsFor(job.task.id, host, jobVariant(job)),
       });
       sandbox = policy;
-      this.policy = { sha256: job.policy.sha256, taskId: job.task.id, policy };
+      this.policy = { sha256: job.policy.sha256, taskId: job.task.id, tools, policy };
     }
     return this.policy.policy;
   }

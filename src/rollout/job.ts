@@ -59,6 +59,7 @@ export const TrialJobSchema = z.object({
   /** The task's variant (env/registry.ts EnvVariant); absent or null: the default (state reset, state predicate). */
   reset: z.enum(["state", "procedural"]).nullish(),
   verifier: z.enum(["state", "pixel"]).nullish(),
+  tools: z.enum(["standard", "oracle"]).nullish(),
   policy: z.object({
     name: z.string(),
     path: z.string(),
@@ -92,9 +93,9 @@ export const TrialJobSchema = z.object({
 });
 export type TrialJob = z.infer<typeof TrialJobSchema>;
 
-/** The task variant a job asks for (its reset mode and verifier; the defaults when absent). */
-export function jobVariant(job: Pick<TrialJob, "reset" | "verifier">): EnvVariant {
-  return { reset: job.reset ?? undefined, verifier: job.verifier ?? undefined };
+/** The task variant a job asks for (its reset mode, verifier and tool mode; the defaults when absent). */
+export function jobVariant(job: Pick<TrialJob, "reset" | "verifier" | "tools">): EnvVariant {
+  return { reset: job.reset ?? undefined, verifier: job.verifier ?? undefined, tools: job.tools ?? undefined };
 }
 
 /** What a station hands back for a job (the JSON part; video bytes travel beside it, see TrialVideo). */

@@ -1,20 +1,26 @@
 import type { Env, SafetyStop, Verification } from "../core/env.js";
-import { InvalidInputError, PolicyError } from "../core/errors.js";
+import { EpisodeOverError, InvalidInputError, PolicyError } from "../core/errors.js";
 import type { Policy } from "../core/policy.js";
+import type { DrivenStep } from "../core/tools.js";
 import { summariseForEvents, type Termination, type TrialEvent, type TrialOutcome } from "../core/trial.js";
 
 /**
  * One trial, start to finish: policy.reset → env.reset(seed) → act/step until terminated, truncated, a safety stop,
- * a policy failure or the step limit → env.verify() → outcome. The verifier alone decides success.
+ * a policy failure or the step limit → env.verify() → outcome. The verifier alone decides success. An episode script
+ * (a policy with runEpisode) is run once instead of act per step: each drive() it makes is one step, recorded alike,
+ * and the episode also ends when the script returns ("script-end").
  */
 
 export interface TrialSink {
   /** Receives every event as it happens (events.jsonl). */
   event(e: TrialEvent): void;
-  /** Receives a rendered frame after reset and after every step, when video is on. */
-  frame?(rgb: Uint8Array): Promise<void>;
+  /**
+   * Receives a rendered frame after reset and after every step, when video is on. Called synchronously in step
+   * order; the runner awaits the answers after each step (after the whole script, for an episode script).
+   */
+  frame?(rgb: Uint8Array): void | Promise<void>;
   /** Receives each of `TrialOptions.cameras`' frames right after the main frame, when video is on. */
-  cameraFrame?(camera: string, rgb: Uint8Array): Promise<void>;
+  cameraFrame?(camera: string, rgb: Uint8Array): void | Promise<void>;
 }
 
 export interface TrialOptions {
@@ -62,16 +68,23 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
   const frameSize = opts.frameSize ?? 512;
   const cameras = wantFrames && sink.cameraFrame ? checkCameras(env, opts.cameras ?? []) : [];
   const cameraSize = opts.cameraSize ?? frameSize;
-  /** The main frame, then each camera's, after the reset and after every step. */
-  const frames = async () => {
-    await sink!.frame!(env.render!(frameSize));
-    for (const camera of cameras) await sink!.cameraFrame!(camera, env.renderCamera!(camera, cameraSize));
+  /** The main frame, then each camera's, after the reset and after every step (handed on now, awaited by flush). */
+  let framesPending: (void | Promise<void>)[] = [];
+  const frames = () => {
+    framesPending.push(sink!.frame!(env.render!(frameSize)));
+    for (const camera of cameras) framesPending.push(sink!.cameraFrame!(camera, env.renderCamera!(camera, cameraSize)));
+  };
+  const flush = async () => {
+    const waiting = framesPending;
+    framesPending = [];
+    await Promise.all(waiting);
   };
 
   await policy.reset();
   let observation = env.reset({ seed: opts.seed });
   sink?.event({ event: "reset", t: now(), seed: opts.seed, observation: summariseForEvents(observation) });
-  if (wantFrames) await frames();
+  if (wantFrames) frames();
+  await flush();
 
   let steps = 0; // over the whole episode, all tries
   let totalReward = 0;
@@ -82,52 +95,84 @@ export async function runTrial<O, A>(env: Env<O, A>, policy: Policy<O, A>, opts:
   const tries: TrialRecord["tries"] = [];
   const maxTries = Math.max(1, opts.tries ?? 1);
   let verification: Verification;
+  let tryStart = 0;
+  let tryMaxReward = 0;
+  /** Why the try is over, or null while it goes on (set by applyStep, in a closure: hence a box). */
+  const tryState: { over: Exclude<Termination, "policy-error" | "interrupted" | "script-end"> | null } = { over: null };
+
+  const startTry = () => {
+    tryStart = steps;
+    tryMaxReward = 0;
+    tryState.over = null;
+  };
+  /** One action applied: the env's step, its event and frames; sets `over` when it ends the try. */
+  const applyStep = (action: A): void => {
+    const result = env.step(action);
+    observation = result.observation;
+    totalReward += result.reward;
+    maxReward = steps === 0 ? result.reward : Math.max(maxReward, result.reward);
+    tryMaxReward = steps === tryStart ? result.reward : Math.max(tryMaxReward, result.reward);
+    sink?.event({
+      event: "step",
+      t: now(),
+      index: steps,
+      action: summariseForEvents(action),
+      reward: result.reward,
+      terminated: result.terminated,
+      truncated: result.truncated,
+      observation: summariseForEvents(observation),
+      info: result.info,
+    });
+    steps++;
+    if (wantFrames) frames();
+    if (result.info.safety) {
+      stop = result.info.safety;
+      tryState.over = "safety";
+    } else if (result.terminated) tryState.over = "terminated";
+    else if (result.truncated) tryState.over = "truncated";
+    else if (steps - tryStart >= opts.maxSteps) tryState.over = "max_steps";
+  };
+  const failed = (err: unknown) => {
+    const e = err instanceof PolicyError ? err : new PolicyError(errorMessage(err), "threw", { cause: err });
+    policyFailure = { reason: `${e.message} (at step ${steps})`, error: e.kind };
+    sink?.event({ event: "policy-error", t: now(), index: steps, reason: policyFailure.reason });
+    termination = "policy-error";
+  };
 
   for (;;) {
-    const tryStart = steps;
-    let tryMaxReward = 0;
+    startTry();
     termination = "max_steps";
-    while (steps - tryStart < opts.maxSteps) {
-      let action: A;
+    if (policy.runEpisode) {
+      // an episode script: it runs once, its motions stepping the env through drive(), until it returns
+      const drive = (action: A): DrivenStep => {
+        if (tryState.over) throw new EpisodeOverError(overReason(tryState.over, opts.maxSteps, stop));
+        applyStep(action);
+        return { observation, over: tryState.over !== null, steps: steps - tryStart };
+      };
       try {
-        action = await policy.act(observation);
+        await policy.runEpisode(observation, drive);
+        termination = tryState.over ?? "script-end";
       } catch (err) {
-        const e = err instanceof PolicyError ? err : new PolicyError(errorMessage(err), "threw", { cause: err });
-        policyFailure = { reason: `${e.message} (at step ${steps})`, error: e.kind };
-        sink?.event({ event: "policy-error", t: now(), index: steps, reason: policyFailure.reason });
-        termination = "policy-error";
-        break;
+        // a script unwound by the episode's end (or that threw after it) ended with the episode, not by failing
+        if (tryState.over) termination = tryState.over;
+        else failed(err);
       }
-      const result = env.step(action);
-      observation = result.observation;
-      totalReward += result.reward;
-      maxReward = steps === 0 ? result.reward : Math.max(maxReward, result.reward);
-      tryMaxReward = steps === tryStart ? result.reward : Math.max(tryMaxReward, result.reward);
-      sink?.event({
-        event: "step",
-        t: now(),
-        index: steps,
-        action: summariseForEvents(action),
-        reward: result.reward,
-        terminated: result.terminated,
-        truncated: result.truncated,
-        observation: summariseForEvents(observation),
-        info: result.info,
-      });
-      steps++;
-      if (wantFrames) await frames();
-      if (result.info.safety) {
-        stop = result.info.safety;
-        termination = "safety";
-        break;
-      }
-      if (result.terminated) {
-        termination = "terminated";
-        break;
-      }
-      if (result.truncated) {
-        termination = "truncated";
-        break;
+      await flush();
+    } else {
+      while (steps - tryStart < opts.maxSteps) {
+        let action: A;
+        try {
+          action = await policy.act(observation);
+        } catch (err) {
+          failed(err);
+          break;
+        }
+        applyStep(action);
+        await flush();
+        if (tryState.over) {
+          termination = tryState.over;
+          break;
+        }
       }
     }
     verification = env.verify();
@@ -178,6 +223,13 @@ function checkCameras<O, A>(env: Env<O, A>, cameras: readonly string[]): string[
     );
   }
   return [...cameras];
+}
+
+/** Why a try ended, for the EpisodeOverError a script's late motion gets. */
+function overReason(over: Termination, maxSteps: number, stop: SafetyStop | undefined): string {
+  if (over === "max_steps") return `the step limit, ${maxSteps} steps`;
+  if (over === "safety") return `a safety stop: ${stop?.reason ?? "unknown"}`;
+  return over === "terminated" ? "the task ended it" : "truncated";
 }
 
 function errorMessage(err: unknown): string {

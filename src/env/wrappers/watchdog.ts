@@ -25,6 +25,8 @@ export function withStepDeadline<O, A>(policy: Policy<O, A>, { stepDeadlineMs }:
     name: policy.name,
     reset: () => policy.reset(),
     close: () => policy.close(),
+    // an episode script keeps its own deadline (the sandbox's, for the whole episode)
+    ...(policy.runEpisode ? { runEpisode: policy.runEpisode.bind(policy) } : {}),
     async act(observation) {
       const started = performance.now();
       const answer = policy.act(observation); // a synchronous throw rejects this act, as an async one would

@@ -4,8 +4,9 @@
  * calls it, catching what the policy throws so that a throw is told apart from the host's own failures (a timeout,
  * the memory limit, an answer that cannot be copied out).
  *
- * Each entry (init, act, reset, settle) returns a small array that the host copies out:
- *   [0, value, logs]   done; value is the action (act) or undefined
+ * Each entry (init, act, episode, reset, settle) returns a small array that the host copies out:
+ *   [0, value, logs]   done; value is the action (act), the policy's kind (init: "act", or "episode" for an episode
+ *                      script, policy/authoring.ts ScriptInstance) or undefined
  *   [1, error, logs]   the policy threw; error is { name, message, stack }
  *   [2, reason, logs]  the policy answered with something unusable; reason says what, e.g. "the action[1] is a function"
  *   [3]                the policy returned a Promise; settle() gives its outcome once microtasks have run
@@ -24,7 +25,7 @@
  */
 
 /** Which entries the runtime object has; the host takes a reference to each. */
-export const RUNTIME_ENTRIES = ["init", "act", "reset", "settle"] as const;
+export const RUNTIME_ENTRIES = ["init", "act", "episode", "reset", "settle"] as const;
 
 export type RuntimeReply =
   | [tag: 0, value: unknown, logs?: string[]]
@@ -79,6 +80,7 @@ export function runtimeSource(
   var logs = [];
   var dropped = 0;
   var policy = null;
+  var kind = "act"; // "episode" when the policy is an episode script
   var pending = null;
 
   function show(v) {
@@ -213,13 +215,18 @@ export function runtimeSource(
 
   function adopt(said) {
     return function (p) {
-      if (p !== null && typeof p === "object" && typeof p.act === "function") {
+      var acts = p !== null && typeof p === "object" && typeof p.act === "function";
+      var script = p !== null && typeof p === "object" && typeof p.episode === "function";
+      if (acts && script)
+        return [2, said + " an object with both act(observation) and episode(observation): a policy has one", takeLogs()];
+      if (acts || script) {
         if (p.reset !== undefined && typeof p.reset !== "function")
           return [2, said + " an object whose reset is a " + typeof p.reset + ", not a function", takeLogs()];
         policy = p;
-        return [0, undefined, takeLogs()];
+        kind = script ? "episode" : "act";
+        return [0, kind, takeLogs()];
       }
-      return [2, said + " " + describeValue(p) + ", with no act(observation) method", takeLogs()];
+      return [2, said + " " + describeValue(p) + ", with no act(observation) or episode(observation) method", takeLogs()];
     };
   }
 
@@ -253,6 +260,13 @@ export function runtimeSource(
     act: function (observation) {
       try {
         return finish(policy.act(observation), actionDone, "act(observation)");
+      } catch (e) {
+        return [1, describeError(e), takeLogs()];
+      }
+    },
+    episode: function (observation) {
+      try {
+        return finish(policy.episode(observation), voidDone, "episode(observation)");
       } catch (e) {
         return [1, describeError(e), takeLogs()];
       }

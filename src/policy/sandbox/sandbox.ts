@@ -2,6 +2,7 @@ import path from "node:path";
 import ivm from "isolated-vm";
 import { InvalidInputError, PolicyError } from "../../core/errors.js";
 import type { Policy, PolicyContext } from "../../core/policy.js";
+import type { DrivenStep } from "../../core/tools.js";
 import type { ToolSet } from "../tools.js";
 import { BUNDLE_NAME, POLICY_MODULE_GLOBAL, type PolicyBundle } from "./bundle.js";
 import {
@@ -28,6 +29,11 @@ export const sandboxDefaults = {
 export type SandboxOptions = { [K in keyof typeof sandboxDefaults]?: (typeof sandboxDefaults)[K] } & {
   /** The policy's name in messages and records; the file name without its extension by default. */
   name?: string;
+  /**
+   * Longest an episode script's episode(observation) may run, ms, its motions' steps included; by default the step
+   * deadline times the task's maxSteps (1000 when it has none), as if every step had used its whole deadline.
+   */
+  episodeDeadlineMs?: number;
   /**
    * Host tools the policy may call as `ctx.tools[namespace][name](...args)` (see ../tools.ts). The sandbox owns
    * them from here on: it resets them with the policy and closes them when it closes (or fails to start).
@@ -67,6 +73,12 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
   private lastObservation: unknown;
   private stepIndex = 0;
   private toolCalls: ToolCalls | undefined;
+  /** While an episode script runs: applies one of its actions (the runner's drive). */
+  private driver: ((action: Act) => DrivenStep) | undefined;
+  /** "episode" when the module is an episode script (its instance has episode(observation) instead of act). */
+  kind: "act" | "episode" = "act";
+  /** Present on an episode script: runs its episode() once, its motions stepping through `drive` (core/policy.ts). */
+  runEpisode?: (observation: Obs, drive: (action: Act) => DrivenStep) => Promise<void>;
 
   private constructor(
     readonly name: string,
@@ -74,6 +86,7 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
     private readonly isolate: ivm.Isolate,
     private readonly entries: Record<(typeof RUNTIME_ENTRIES)[number], ivm.Reference>,
     private readonly options: typeof sandboxDefaults,
+    private readonly episodeDeadlineMs: number,
   ) {
     this.path = bundle.path;
     this.sha256 = bundle.sha256;
@@ -140,7 +153,8 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
       } catch (err) {
         throw loadFailure(err, "running its module code");
       }
-      const policy = new SandboxedPolicy<Obs, Act>(name, bundle, isolate, entries, o);
+      const episodeDeadlineMs = options.episodeDeadlineMs ?? o.stepDeadlineMs * (ctx.task.maxSteps ?? 1000);
+      const policy = new SandboxedPolicy<Obs, Act>(name, bundle, isolate, entries, o, episodeDeadlineMs);
       policy.toolCalls = sets.length > 0 ? tools : undefined;
       box.policy = policy;
       let reply: RuntimeReply;
@@ -161,9 +175,14 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
         throw new PolicyError(
           `policy "${name}" cannot be used: ${reply[0] === 2 ? reply[1] : "the sandbox gave no answer"}; a policy ` +
             "module must `export default function createPolicy(ctx) { return { act(observation) { return action; } }; }` " +
-            "(reset() optional), or export default an object with an act(observation) method",
+            "(reset() optional), or export default an object with an act(observation) method; an episode script " +
+            "returns { episode(observation) { ... } } instead",
           "load",
         );
+      }
+      if (reply[1] === "episode") {
+        policy.kind = "episode";
+        policy.runEpisode = (observation, drive) => policy.episode(observation, drive);
       }
       return policy;
     } catch (err) {
@@ -176,12 +195,44 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
 
   /** The policy's action for one observation. Rejects with a PolicyError when the policy fails; see the class doc. */
   async act(observation: Obs): Promise<Act> {
+    if (this.kind === "episode")
+      throw new PolicyError(
+        `policy "${this.name}" is an episode script (episode(observation)): run it with runEpisode, not act`,
+        "threw",
+      );
     this.lastObservation = observation;
     try {
       return (await this.call("act", [observation])) as Act;
     } finally {
       this.stepIndex++;
     }
+  }
+
+  /**
+   * Runs an episode script's episode(observation) once, to completion: every drive() its tools make (ToolHost.drive,
+   * through this.drive) is handed to `drive`. Rejects with a PolicyError as act does, the deadline being the
+   * episode's (episodeDeadlineMs).
+   */
+  private async episode(observation: Obs, drive: (action: Act) => DrivenStep): Promise<void> {
+    this.lastObservation = observation;
+    this.driver = drive;
+    try {
+      await this.call("episode", [observation]);
+    } finally {
+      this.driver = undefined;
+    }
+  }
+
+  /**
+   * One step of the running episode script, for its tools (ToolHost.drive): the runner applies the action; the
+   * observation after it becomes the one the tools serve. Throws outside an episode script's run.
+   */
+  drive(action: Act): DrivenStep {
+    if (!this.driver) throw new Error(`drive() works only while an episode script runs (policy "${this.name}")`);
+    const out = this.driver(action);
+    this.lastObservation = out.observation as Obs;
+    this.stepIndex++;
+    return out;
   }
 
   /** Calls the policy's reset(), when it has one, before an episode; resets its tool sets and the step count first. */
@@ -246,15 +297,15 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
     };
   }
 
-  private async call(entry: "act" | "reset", args: unknown[]): Promise<unknown> {
-    const what = entry === "act" ? "act(observation)" : "reset()";
+  private async call(entry: "act" | "episode" | "reset", args: unknown[]): Promise<unknown> {
+    const what = entry === "reset" ? "reset()" : `${entry}(observation)`;
     if (this.closed) throw new Error(`policy "${this.name}" is closed; load it again to use it`);
     if (this.isolate.isDisposed)
       throw new PolicyError(
         `policy "${this.name}" ran out of memory earlier (limit ${this.options.memoryLimitMb} MB) and its sandbox is gone`,
         "memory",
       );
-    const timeout = this.options.stepDeadlineMs;
+    const timeout = entry === "episode" ? this.episodeDeadlineMs : this.options.stepDeadlineMs;
     let reply: RuntimeReply;
     try {
       reply = await this.invoke(this.entries[entry], args, timeout);
@@ -286,7 +337,7 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
   }
 
   /** A host-side failure of a call: the memory limit, the deadline, an uncopyable answer, or a stray rejection. */
-  private failure(err: unknown, entry: "act" | "reset", what: string): PolicyError {
+  private failure(err: unknown, entry: "act" | "episode" | "reset", what: string): PolicyError {
     if (this.isolate.isDisposed && !this.closed)
       return new PolicyError(
         `policy "${this.name}" ran out of memory in ${what} (limit ${this.options.memoryLimitMb} MB); its sandbox was disposed`,
@@ -294,12 +345,13 @@ export class SandboxedPolicy<Obs = unknown, Act = unknown> implements Policy<Obs
         { cause: err },
       );
     const message = errorMessage(err);
-    if (message.includes("Script execution timed out"))
-      return new PolicyError(
-        `policy "${this.name}" did not ${entry === "act" ? "answer" : "finish reset()"} within ${this.options.stepDeadlineMs} ms`,
-        "deadline",
-        { cause: err },
-      );
+    if (message.includes("Script execution timed out")) {
+      const deadline = entry === "episode" ? this.episodeDeadlineMs : this.options.stepDeadlineMs;
+      const doing = entry === "act" ? "answer" : entry === "episode" ? "finish its episode" : "finish reset()";
+      return new PolicyError(`policy "${this.name}" did not ${doing} within ${deadline} ms`, "deadline", {
+        cause: err,
+      });
+    }
     if (entry === "act" && message.includes("could not be cloned"))
       return new PolicyError(`policy "${this.name}" returned an unusable action: ${message}`, "bad-action", {
         cause: err,

@@ -4,7 +4,7 @@
  * toolSetsFor for every sandbox it starts and hands the sets to it.
  */
 import type { ToolHost, ToolSet } from "../../core/tools.js";
-import { taskTools } from "../../env/registry.js";
+import { type EnvVariant, taskTools } from "../../env/registry.js";
 import { neuralToolSet } from "../neural/tool.js";
 
 /** Tool sets every task's policies get, whatever the task. */
@@ -17,13 +17,16 @@ function commonToolSets(host: ToolHost): ToolSet[] {
  * UnknownTaskError for an unknown task.
  * @example const sets = toolSetsFor("pusht", host); // [pusht, nn]: perceive, goal, moveTo, ...; load, run
  */
-export function toolSetsFor(taskId: string, host: ToolHost): ToolSet[] {
-  return [...taskTools(taskId, host), ...commonToolSets(host)];
+export function toolSetsFor(taskId: string, host: ToolHost, variant: EnvVariant = {}): ToolSet[] {
+  return [...taskTools(taskId, host, variant), ...commonToolSets(host)];
 }
 
 /** What the tools of a task's policies do, by namespace and function, for agents and docs (describe_task). */
-export function describeTools(taskId: string): { namespace: string; functions: Record<string, string> }[] {
-  const sets = toolSetsFor(taskId, { observation: () => undefined, step: () => 0 });
+export function describeTools(
+  taskId: string,
+  variant: EnvVariant = {},
+): { namespace: string; functions: Record<string, string> }[] {
+  const sets = toolSetsFor(taskId, { observation: () => undefined, step: () => 0 }, variant);
   try {
     return sets.map((s) => ({ namespace: s.namespace, functions: { ...s.describe } }));
   } finally {

@@ -40,6 +40,9 @@ export const KITCHEN_TOOLS = Object.freeze({
   homeInBase: [0.435, 0, 1.1645] as readonly number[], // m: the hand at home in the base frame with the torso down
   homeRpyInBase: [0, 180, 0] as readonly number[], // deg: the hand at home points down (base frame)
   closedForceN: 1, // N: a grip force above this reads as closed when no gripper() call said otherwise
+  // in an episode script (ToolHost.drive), where a motion runs to its end:
+  motionStepLimit: 200, // steps (10 s) a moveEef / moveBase / goHome runs at most before it answers arrived: false
+  gripSteps: 12, // steps gripper() holds the robot still while the fingers close or open
 });
 
 /** What a motion tool answers. */
@@ -48,6 +51,39 @@ export interface KitchenMotion {
   arrived: boolean;
   distance: number; // m to the goal (position), after this step's command is not yet applied
   goal: number[]; // the goal: [x, y, z] m for the hand, [x, y, yaw deg] for the base
+}
+
+/** What a motion answers in an episode script: it ran (stepping the station) until it arrived or its step limit. */
+export interface KitchenScriptMotion {
+  arrived: boolean;
+  distance: number; // m to the goal when it stopped
+  goal: number[];
+  steps: number; // steps it drove
+}
+
+/**
+ * In an episode script: drives `next()`'s actions through the station until it answers arrived or `limit` steps
+ * have run (ToolHost.drive throws EpisodeOverError when the episode ends first).
+ */
+function driveUntil(host: ToolHost, next: () => KitchenMotion, limit: number): KitchenScriptMotion {
+  const drive = host.drive;
+  if (!drive) throw new Error("driveUntil is for episode scripts");
+  let m = next();
+  let steps = 0;
+  while (!m.arrived && steps < limit) {
+    drive(m.action);
+    steps++;
+    m = next();
+  }
+  return { arrived: m.arrived, distance: m.distance, goal: m.goal, steps };
+}
+
+/** A motion's step limit from its options (default KITCHEN_TOOLS.motionStepLimit), checked. */
+function stepLimit(maxSteps: unknown): number {
+  if (maxSteps === undefined) return KITCHEN_TOOLS.motionStepLimit;
+  if (typeof maxSteps !== "number" || !Number.isInteger(maxSteps) || maxSteps < 1)
+    throw new Error(`maxSteps must be a whole number of steps >= 1, got ${String(maxSteps)}`);
+  return maxSteps;
 }
 
 /** The unwrapped kitchen task, or an Error saying why there is none. */
@@ -271,25 +307,37 @@ export function kitchenTools(host: ToolHost): ToolSet {
         size ?? KITCHEN_TOOLS.defaultSize,
       );
     },
-    moveEef(opts: { pos: number[]; rpy?: number[]; tolerance?: number; gripper?: boolean }) {
+    moveEef(opts: { pos: number[]; rpy?: number[]; tolerance?: number; gripper?: boolean; maxSteps?: number }) {
       const env = kitchenEnv(host);
       if (typeof opts?.gripper === "boolean") grip = opts.gripper ? 1 : -1;
-      return moveEefIn(env, opts, gripNow(env));
+      if (!host.drive) return moveEefIn(env, opts, gripNow(env));
+      const limit = stepLimit(opts?.maxSteps);
+      return driveUntil(host, () => moveEefIn(env, opts, gripNow(env)), limit);
     },
-    moveBase(opts: { x: number; y: number; yaw: number }) {
+    moveBase(opts: { x: number; y: number; yaw: number; maxSteps?: number }) {
       const env = kitchenEnv(host);
-      return moveBaseIn(env, opts, gripNow(env));
+      if (!host.drive) return moveBaseIn(env, opts, gripNow(env));
+      const limit = stepLimit(opts?.maxSteps);
+      return driveUntil(host, () => moveBaseIn(env, opts, gripNow(env)), limit);
     },
-    gripper(opts: { close: boolean }) {
+    gripper(opts: { close: boolean; steps?: number }) {
       const env = kitchenEnv(host);
       if (typeof opts?.close !== "boolean") throw new Error("gripper needs { close: true | false }");
       grip = opts.close ? 1 : -1;
+      const action = [0, 0, 0, 0, 0, 0, grip, 0, 0, 0, 0, -1];
+      if (host.drive) {
+        const n = opts.steps === undefined ? KITCHEN_TOOLS.gripSteps : stepLimit(opts.steps);
+        for (let i = 0; i < n; i++) host.drive(action);
+      }
       const p = env.proprio();
-      return { action: [0, 0, 0, 0, 0, 0, grip, 0, 0, 0, 0, -1], widthM: p[22], forceN: p[23] };
+      return { action, widthM: p[22], forceN: p[23] };
     },
-    goHome() {
+    goHome(opts?: { maxSteps?: number }) {
       const env = kitchenEnv(host);
-      return moveEefIn(env, homeIn(env), gripNow(env));
+      if (!host.drive) return moveEefIn(env, homeIn(env), gripNow(env));
+      const limit = stepLimit(opts?.maxSteps);
+      const home = homeIn(env); // where home is when the call starts (the base does not move meanwhile)
+      return driveUntil(host, () => moveEefIn(env, home, gripNow(env)), limit);
     },
     nudge(opts: { dx?: number; dy?: number; dz?: number }) {
       const env = kitchenEnv(host);
@@ -299,7 +347,18 @@ export function kitchenTools(host: ToolHost): ToolSet {
       const k = Math.min(1, cap / Math.max(1e-12, ...d.map(Math.abs)));
       const ee = env.proprio().slice(8, 11);
       const goal = { pos: ee.map((v, i) => v + d[i] * k), tolerance: Number.POSITIVE_INFINITY };
-      return moveEefIn(env, goal, gripNow(env), cap);
+      const m = moveEefIn(env, goal, gripNow(env), cap);
+      if (!host.drive) return m;
+      host.drive(m.action);
+      return { arrived: true, distance: 0, goal: m.goal, steps: 1 };
+    },
+    wait(opts?: { steps?: number }) {
+      const env = kitchenEnv(host);
+      if (!host.drive) throw new Error("wait() is for episode scripts; a per-step policy holds by returning an action");
+      const n = opts?.steps === undefined ? 1 : stepLimit(opts.steps);
+      const action = [0, 0, 0, 0, 0, 0, gripNow(env), 0, 0, 0, 0, -1];
+      for (let i = 0; i < n; i++) host.drive(action);
+      return { steps: n };
     },
   };
   return {
@@ -312,7 +371,9 @@ export function kitchenTools(host: ToolHost): ToolSet {
   };
 }
 
-const MOTION = "{ action (12 numbers), arrived, distance m, goal }";
+const MOTION =
+  "{ action (12 numbers), arrived, distance m, goal } in a per-step policy; in an episode script it moves: " +
+  "{ arrived, distance m, goal, steps } after stepping until arrived or maxSteps (default 200)";
 
 /** One line per function: arguments and result, with units. */
 export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.freeze({
@@ -338,12 +399,14 @@ export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.f
   deproject:
     "deproject(u, v, camera = 'robot0_agentview_left', size = 128) → [x, y, z] m world: the point seen at pixel (u, v)",
   moveEef:
-    `moveEef({ pos [x, y, z] m, rpy? [r, p, y] deg (world; default: keep the commanded orientation), tolerance = 0.01 m, gripper?: bool }) → ${MOTION}: ` +
+    `moveEef({ pos [x, y, z] m, rpy? [r, p, y] deg (world; default: keep the commanded orientation), tolerance = 0.01 m, gripper?: bool, maxSteps? }) → ${MOTION}: ` +
     "the next arm-mode action toward the pose (at most 0.015 m and 0.08 rad per step, a pace the arm follows)",
-  moveBase: `moveBase({ x, y m, yaw deg } world) → ${MOTION}: the next base-mode action toward the floor pose (0.5 m/s, 1 rad/s); the arm rides along`,
+  moveBase: `moveBase({ x, y m, yaw deg, maxSteps? } world) → ${MOTION}: the next base-mode action toward the floor pose (0.5 m/s, 1 rad/s); the arm rides along`,
   gripper:
-    "gripper({ close: bool }) → { action, widthM, forceN }: the action that holds the robot and closes (force-limited) " +
-    "or opens the gripper; later motions keep that gripper command this episode",
-  goHome: `goHome() → ${MOTION}: the next arm-mode action toward the hand's reset pose relative to the base (tool down)`,
+    "gripper({ close: bool, steps = 12 }) → { action, widthM, forceN }: the action that holds the robot and closes " +
+    "(force-limited) or opens the gripper (in an episode script it holds still `steps` steps while they move); later " +
+    "motions keep that gripper command this episode",
+  goHome: `goHome({ maxSteps? }) → ${MOTION}: the next arm-mode action toward the hand's reset pose relative to the base (tool down)`,
   nudge: `nudge({ dx, dy, dz } m, world) → ${MOTION}: one hand step by that offset (clipped to 0.05 m per step)`,
+  wait: "wait({ steps = 1 }) → { steps }: episode scripts only: hold the robot still (gripper as last commanded)",
 });
