@@ -14,7 +14,7 @@
  * Action (12 numbers, each clipped to [-1, 1]; RoboCasa's PandaOmron layout)
  *   0-2   end-effector delta position in the base frame, × 0.05 m per step (RoboCasa's OSC output_max)
  *   3-5   end-effector delta rotation, axis-angle in the base frame, × 0.5 rad per step
- *   6     gripper: −1 open (6 cm between the pads) .. +1 closed (squeezing with the 15 N force limit)
+ *   6     gripper: −1 open (8 cm between the pads, the Panda hand's) .. +1 closed (squeezing with the 15 N force limit)
  *   7-9   base motion: forward vx, left vy (× 0.5 m/s) and yaw rate (× 1 rad/s), in the base's own frame
  *   10    torso: lift rate × 0.2 m/s (range 0 .. 0.45 m)
  *   11    control mode: > 0 is RoboCasa's "base mode" (elements 7-10 drive the base and torso, the arm holds its
@@ -157,7 +157,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
   /** Servo targets of the base joints (x, y m in the start frame, yaw rad), the torso (m) and the finger slide (m). */
   protected baseCmd: [number, number, number] = [0, 0, 0];
   protected torsoCmd = 0;
-  protected gripperCmd: number = GRIPPER.maxOpening;
+  protected gripperCmd: number = MOBILE.gripperOpening;
   private readonly heldBodies: readonly string[];
   private xml = "";
   private initialState!: Float64Array;
@@ -425,7 +425,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
 
   /**
    * Puts the robot at rest: the base at its start pose moved by `base` (x, y m in the start frame, yaw rad), the torso
-   * at `torso` m, the arm at joint values `arm` (rad) and the finger servo at `gripper` (m, GRIPPER.maxOpening
+   * at `torso` m, the arm at joint values `arm` (rad) and the finger servo at `gripper` (m, MOBILE.gripperOpening
    * open); these become the servo targets and the hand's target their pose. Defaults: home, open. For resets.
    */
   protected placeRobot(opts: { base?: Vec3; torso?: number; arm?: readonly number[]; gripper?: number }): void {
@@ -437,7 +437,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
     this.baseCmd = [base[0], base[1], base[2]];
     this.torsoCmd = clamp(opts.torso ?? KITCHEN_CONTROL.homeTorso, this.torsoRange[0], this.torsoRange[1]);
     this.qCmd = Float64Array.from(arm);
-    this.gripperCmd = opts.gripper ?? GRIPPER.maxOpening;
+    this.gripperCmd = opts.gripper ?? MOBILE.gripperOpening;
     this.qposOf.base.forEach((a, i) => {
       qpos[a] = base[i];
     });
@@ -489,7 +489,7 @@ export abstract class KitchenEnv implements Env<number[], readonly number[]> {
   private applyAction(action: readonly number[]): void {
     const a = this.checkedAction(action);
     // +1 → the closed target (the force limit squeezes), −1 → fully open
-    this.gripperCmd = GRIPPER.maxOpening + ((a[6] + 1) / 2) * (GRIPPER.closedTarget - GRIPPER.maxOpening);
+    this.gripperCmd = MOBILE.gripperOpening + ((a[6] + 1) / 2) * (GRIPPER.closedTarget - MOBILE.gripperOpening);
     if (a[11] > 0) this.moveBase(a);
     else this.moveHand(a);
     this.writeCtrl();

@@ -11,7 +11,10 @@
  *            now. Episodes never end early on success; the step when the predicate first held is recorded
  *            (`firstHeldStep`, −1 when it never held).
  * Version    1: first version. 2: a style's handle finish stands apart from its cabinet's colour (the next finish when
- *            the drawn one does not), so a colour segmenter finds handles on their fronts.
+ *            the drawn one does not), so a colour segmenter finds handles on their fronts. 3: the Panda hand's 8 cm
+ *            gripper opening (the station arms' is 6 cm; the objects are 6-9 cm across), mugs of radius 3.0-3.6 cm
+ *            (a body the hand closes round; they were 3.5-4.5), and a plum tray, a colour nothing else in a kitchen
+ *            has.
  */
 import type { TaskSpec, Verification } from "../../core/env.js";
 import { InvalidInputError } from "../../core/errors.js";
@@ -188,7 +191,7 @@ const DEFS: Readonly<Record<KitchenTaskId, KitchenTaskDef>> = {
 };
 
 export const KITCHEN_TASK_IDS = Object.keys(DEFS).sort() as KitchenTaskId[];
-export const KITCHEN_VERSION = 2;
+export const KITCHEN_VERSION = 3;
 
 /** The triplet an episode's seed runs: the paper's list for seeds below 40, else one drawn from the seed. */
 export function tripletForSeed(seed: number): KitchenTriplet {

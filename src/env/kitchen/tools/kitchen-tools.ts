@@ -20,6 +20,7 @@ import {
 } from "../../mujoco/tools/segment.js";
 import { KITCHEN_ACTION_NAMES, KITCHEN_CONTROL, KitchenEnv, kitchenProprioNames } from "../kitchen-env.js";
 import { KitchenTask } from "../kitchen-tasks.js";
+import { MOBILE } from "../robot.js";
 import { kitchenWords, resolveKitchenQuery } from "./vocabulary.js";
 
 /** The tools' constants. */
@@ -28,6 +29,7 @@ export const KITCHEN_TOOLS = Object.freeze({
   defaultSize: 128, // px, side of a frame
   posTolerance: 0.01, // m: moveEef / goHome arrive within this of the goal
   rotTolerance: 3, // deg: and within this of the goal orientation
+  torsoTolerance: 0.005, // m: torso arrives within this of the goal height
   baseTolerance: 0.02, // m: moveBase arrives within this of the goal …
   yawTolerance: 2, // deg: … and this of the goal heading
   gain: 1, // fraction of the remaining error commanded per step (before the per-step clip)
@@ -226,6 +228,27 @@ export function moveBaseIn(env: KitchenEnv, opts: { x: number; y: number; yaw: n
   return { action: [0, 0, 0, 0, 0, 0, grip, v[0], v[1], w, 0, 1], arrived, distance, goal: [opts.x, opts.y, opts.yaw] };
 }
 
+/**
+ * The next action raising or lowering the torso lift toward `m` (its travel from the bottom, state().torsoM), the arm
+ * riding along: base mode (RoboCasa's: the torso moves with the base) with the base still, at the lift's top speed.
+ */
+export function torsoIn(env: KitchenEnv, m: number, grip: number): KitchenMotion {
+  const C = KITCHEN_CONTROL;
+  const [low, high] = MOBILE.torsoRange;
+  if (typeof m !== "number" || !Number.isFinite(m) || m < low || m > high)
+    throw new Error(`torso needs { m } within the lift's travel ${low}..${high} m, got ${String(m)}`);
+  const now = env.proprio()[7];
+  const err = m - now;
+  const rate = Math.max(-1, Math.min(1, err / (C.torsoMaxSpeed / C.controlHz)));
+  const distance = Math.abs(err);
+  return {
+    action: [0, 0, 0, 0, 0, 0, grip, 0, 0, 0, rate, 1],
+    arrived: distance <= KITCHEN_TOOLS.torsoTolerance,
+    distance,
+    goal: [m],
+  };
+}
+
 /** Where home is now in the world: the hand's reset pose relative to the base (with the torso's lift). */
 function homeIn(env: KitchenEnv): { pos: number[]; rpy: number[] } {
   const T = KITCHEN_TOOLS;
@@ -320,6 +343,12 @@ export function kitchenTools(host: ToolHost): ToolSet {
       const limit = stepLimit(opts?.maxSteps);
       return driveUntil(host, () => moveBaseIn(env, opts, gripNow(env)), limit);
     },
+    torso(opts: { m: number; maxSteps?: number }) {
+      const env = kitchenEnv(host);
+      if (!host.drive) return torsoIn(env, opts?.m, gripNow(env));
+      const limit = stepLimit(opts?.maxSteps);
+      return driveUntil(host, () => torsoIn(env, opts?.m, gripNow(env)), limit);
+    },
     gripper(opts: { close: boolean; steps?: number }) {
       const env = kitchenEnv(host);
       if (typeof opts?.close !== "boolean") throw new Error("gripper needs { close: true | false }");
@@ -393,7 +422,8 @@ export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.f
     "segmentAll({ query, camera = 'robot0_agentview_left', size = 128, scoreThresh, imageBbox, imageExcludeBboxes, " +
     "excludeRobot, filters, rankBy, returnMasks, detector } as the arm tools') → { query, camera, size, detector, " +
     "detections: [{ score, bboxXywh, maskArea, perimeterPx, compactness, aspectRatio, centroidUv px, " +
-    "centroidWorldXyz m | null, depthM }] }: every instance in one camera frame by colour; words: knob, knob marker, " +
+    "centroidWorldXyz m | null, depthM, mask (with returnMasks: { size [h, w], counts: run lengths row-major, " +
+    "starting with a run of 0s }) }] }: every instance in one camera frame by colour; words: knob, knob marker, " +
     "handle, drawer, door / cabinet, faucet, mixer, coffee machine, mug, tray and the objects' categories (an unknown " +
     "query's error lists them)",
   deproject:
@@ -406,6 +436,7 @@ export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.f
     "gripper({ close: bool, steps = 12 }) → { action, widthM, forceN }: the action that holds the robot and closes " +
     "(force-limited) or opens the gripper (in an episode script it holds still `steps` steps while they move); later " +
     "motions keep that gripper command this episode",
+  torso: `torso({ m, maxSteps? }) → ${MOTION}: the torso lift toward m metres of travel (0..0.45, state().torsoM; 0.2 m/s), raising the arm's shoulder with it`,
   goHome: `goHome({ maxSteps? }) → ${MOTION}: the next arm-mode action toward the hand's reset pose relative to the base (tool down)`,
   nudge: `nudge({ dx, dy, dz } m, world) → ${MOTION}: one hand step by that offset (clipped to 0.05 m per step)`,
   wait: "wait({ steps = 1 }) → { steps }: episode scripts only: hold the robot still (gripper as last commanded)",
