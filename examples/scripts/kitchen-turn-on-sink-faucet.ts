@@ -10,8 +10,9 @@
  *    at the lever's height over the counter (4-9 cm) with nothing above them (the column has) and in front of the
  *    wall. The colour segmenter's "faucet" cannot tell the chrome lever from the chrome faucet, basin and some walls,
  *    so geometry does it. The lever's far end (its post) is its hinge.
- * 2. closer: the base drives 0.28 m toward the sink (the lever is 1.1-1.2 m ahead at the start; from 0.22 m closer
- *    the tool-down hand could not reach the deepest counters' levers and sagged into the basin).
+ * 2. closer: the base drives 0.25 m toward the sink (the lever is 1.1-1.2 m ahead at the start; from 0.22 m closer
+ *    the tool-down hand could not reach the deepest counters' levers and sagged into the basin; from 0.26 m the base
+ *    bumps the sink unit, 440 N, which the station's 200 N contact-force stop ends).
  * 3. sweep: the closed hand, tool down, drops beside the lever (on its left, pads at the lever's height) and goes
  *    round the hinge on a 5.5 cm arc to the right, pushing the lever ahead of it; the lever ends near 1.4-1.7 rad
  *    (the arc stops at 1.25 rad: further round, the pads would reach the faucet's column when it stands on that side).
@@ -34,7 +35,7 @@ const P = Object.freeze({
   columnBand: [0.12, 0.26] as readonly number[], // m over the top: the faucet's column (the lever has nothing here)
   columnRadiusM: 0.03, // m: a lever-height point this close (sideways) to a column point is the column
   minLeverPoints: 6, // fewer lever points is no lever
-  baseForwardM: 0.28, // m the base drives toward the sink (its front then 2 cm short of the counter's front)
+  baseForwardM: 0.25, // m the base drives toward the sink (its front then just short of the sink unit)
   padZ: 0.06, // m over the top for the pad centre while sweeping (the lever spans 0.044-0.078)
   arcRadiusM: 0.055, // m from the hinge to the pad centre along the sweep (the lever is 0.08 m long)
   arcFromRad: -0.6, // rad, the sweep's start: the pads left of the lever (0: on the lever, pointing at the robot)

@@ -234,7 +234,9 @@ function kitchenEntry(id: (typeof KITCHEN_TASK_IDS)[number]): TaskEntry {
     },
     fingerprint: (variant) => {
       const tools = check(undefined, variant);
-      return tools === "oracle" ? sha256(kitchenEvalFingerprint(id), "tools:oracle") : kitchenEvalFingerprint(id);
+      // the station's default limits judge too (station-defaults.ts), and an oracle run is its own evaluation
+      const base = sha256(kitchenEvalFingerprint(id), canonicalJson({ safety3d: safety3dDefaults(id) }));
+      return tools === "oracle" ? sha256(base, "tools:oracle") : base;
     },
     specFor: (obsType, variant) => (check(obsType, variant) === "oracle" ? oracleSpec : KITCHEN_SPECS[id]),
     tools: (host, variant) => {

@@ -10,7 +10,7 @@ import { CUT_TASK } from "./tasks/zip-tie/zip-tie-cut.js";
 import { TIE_TASK } from "./tasks/zip-tie/zip-tie-tie.js";
 import { findEStop, wrapperStack } from "./wrappers/index.js";
 
-// the arm stations' tasks (the kitchens' mobile manipulator has no defaults yet: issue 9)
+// the arm stations' tasks (the kitchens' mobile manipulator has its own defaults, tested last)
 const ARM_TASKS = listTasks()
   .map((t) => t.id)
   .filter((id) => isMujocoTask(id) && !id.startsWith("kitchen-"));
@@ -145,4 +145,32 @@ test("obsType \"pixels\": the arm's proprioception and each default camera's RGB
   env.reset({ seed: 0 });
   assert.throws(() => env.observeWith({ kind: "pixels", cameras: ["top"], size: 96 }), /before the first reset/);
   env.close();
+});
+
+test("a kitchen station has an e-stop and a contact-force stop: a base driven into the counter ends the trial", async () => {
+  const task = "kitchen-turn-on-sink-faucet";
+  await prepareTask(task);
+  const limits = safety3dDefaults(task);
+  assert.deepEqual(limits?.contactForce, { maxN: 200 });
+  assert.equal(limits?.jointLimits, undefined, "the simulator's joint ranges hold the arm");
+  const env = withStationSafety(makeEnv(task), task);
+  try {
+    assert.ok(findEStop(env), "the UI's e-stop reaches a kitchen station");
+    assert.match(env.name, /contact-force-limit/);
+    env.reset({ seed: 100000 });
+    // base mode, full speed forward: the sink unit is 0.6 m ahead of the base's centre
+    let stop: string | undefined;
+    for (let i = 0; i < 40 && !stop; i++) {
+      const r = env.step([0, 0, 0, 0, 0, 0, -1, 1, 0, 0, 0, 1]);
+      stop = r.info.safety ? `${r.info.safety.kind}: ${r.info.safety.reason}` : undefined;
+    }
+    assert.match(stop ?? "no stop", /^force: contact force between robot0_mobile_base and sink0/);
+  } finally {
+    env.close();
+  }
+  assert.notEqual(
+    evalFingerprint(task),
+    evalFingerprint("kitchen-open-drawer"),
+    "each kitchen task has its own fingerprint",
+  );
 });

@@ -23,6 +23,7 @@
  */
 import type { Env } from "../core/env.js";
 import type { DictSpace } from "../core/space.js";
+import { KITCHEN_TASK_IDS } from "./kitchen/kitchen-tasks.js";
 import { type PixelObservation, pixelObservationSpace } from "./mujoco/arm-env.js";
 import { armNames, GRIPPER } from "./mujoco/robot.js";
 import { deepFreeze } from "./mujoco/task-kit.js";
@@ -121,10 +122,24 @@ const DEFAULTS: Readonly<Record<string, { safety: Safety3dLimits; arm: "left" | 
   });
 
 /**
+ * The kitchen stations' limits (the mobile manipulator, src/env/kitchen): the grip force as on the arm stations, and a
+ * contact-force stop at 200 N on any robot/world body pair: opening a door, a drawer or a mixer's head takes under
+ * 60 N (the reference scripts, 10 search seeds each), a base driven into a counter over 1 kN. No joint-limit margin (the
+ * simulator's joint ranges hold the arm, as RoboCasa's simulation does, and the IK drives a wrist onto its stop when
+ * asked for an orientation it cannot reach), no workspace box (the base drives through each kitchen, and kitchens
+ * differ) and no second delta cap (the env moves the hand's goal from where the hand is, RoboCasa's ≤ 0.05 m a step).
+ */
+const KITCHEN_SAFETY: Safety3dLimits = deepFreeze({
+  gripperForce: { maxN: STATION_DEFAULTS.gripperForceFactor * GRIPPER.forceLimit },
+  contactForce: { maxN: 200 },
+});
+
+/**
  * A task's default 3D safety limits, or null for a task without a robot arm (Push-T uses `withSafety` alone).
  * @example safety3dDefaults("pin-insertion")?.contactForce // { maxN: 10 }
  */
 export function safety3dDefaults(taskId: string): Safety3dLimits | null {
+  if ((KITCHEN_TASK_IDS as readonly string[]).includes(taskId)) return KITCHEN_SAFETY;
   return Object.hasOwn(DEFAULTS, taskId) ? DEFAULTS[taskId].safety : null;
 }
 
