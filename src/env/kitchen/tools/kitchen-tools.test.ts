@@ -125,6 +125,10 @@ test("moveEef converges on a point in front of the counter; gripper, nudge, goHo
     mb = t.moveBase({ x: b0.base.x - 0.1 * Math.cos(yaw), y: b0.base.y - 0.1 * Math.sin(yaw), yaw: b0.base.yawDeg });
   }
   assert.ok((mb as { arrived: boolean }).arrived, `the base backed off 0.1 m: ${JSON.stringify(mb)}`);
+  const slow = t.moveBase({ x: b0.base.x, y: b0.base.y, yaw: b0.base.yawDeg, maxSpeed: 0.1 }) as { action: number[] };
+  assert.ok(Math.hypot(slow.action[7], slow.action[8]) <= 0.2 + 1e-9, "0.1 m/s is a fifth of the base's top speed");
+  assert.ok(Math.hypot(slow.action[7], slow.action[8]) > 0.19, "and it goes at that speed while far off");
+  assert.throws(() => t.moveBase({ x: 0, y: 0, yaw: 0, maxSpeed: 2 }), /maxSpeed must be in/);
   assert.throws(() => t.moveEef({ pos: [1, 2] }), /pos/);
 });
 

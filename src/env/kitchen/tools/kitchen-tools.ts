@@ -207,12 +207,25 @@ export function moveEefIn(
   return { action, arrived, distance, goal: [...opts.pos] };
 }
 
-/** The next base-mode action toward a floor pose (x, y m world, yaw deg); the arm rides along. */
-export function moveBaseIn(env: KitchenEnv, opts: { x: number; y: number; yaw: number }, grip: number): KitchenMotion {
+/**
+ * The next base-mode action toward a floor pose (x, y m world, yaw deg), at most `maxSpeed` m/s (default the base's
+ * top speed) and arriving within `tolerance` m; the arm rides along.
+ */
+export function moveBaseIn(
+  env: KitchenEnv,
+  opts: { x: number; y: number; yaw: number; maxSpeed?: number; tolerance?: number },
+  grip: number,
+): KitchenMotion {
   const T = KITCHEN_TOOLS;
   const C = KITCHEN_CONTROL;
   if (![opts?.x, opts?.y, opts?.yaw].every((v) => typeof v === "number" && Number.isFinite(v)))
     throw new Error("moveBase needs { x, y } m and yaw deg (world)");
+  const speed = opts.maxSpeed ?? C.baseMaxSpeed;
+  if (typeof speed !== "number" || !(speed > 0) || speed > C.baseMaxSpeed)
+    throw new Error(`moveBase maxSpeed must be in (0, ${C.baseMaxSpeed}] m/s, got ${String(opts.maxSpeed)}`);
+  const tolerance = opts.tolerance ?? T.baseTolerance;
+  if (typeof tolerance !== "number" || !(tolerance > 0))
+    throw new Error(`moveBase tolerance must be a positive number of m, got ${String(opts.tolerance)}`);
   const base = env.basePose();
   const err = [opts.x - base.pos[0], opts.y - base.pos[1], 0];
   const dYaw = Math.atan2(
@@ -221,10 +234,10 @@ export function moveBaseIn(env: KitchenEnv, opts: { x: number; y: number; yaw: n
   );
   const local = toBase(err, base.yaw);
   const dt = 1 / KITCHEN_CONTROL.controlHz;
-  const v = clipUnit([local[0] / (C.baseMaxSpeed * dt), local[1] / (C.baseMaxSpeed * dt)]);
+  const v = clipUnit([local[0] / (speed * dt), local[1] / (speed * dt)]).map((x) => (x * speed) / C.baseMaxSpeed);
   const w = Math.max(-1, Math.min(1, dYaw / (C.baseMaxYawRate * dt)));
   const distance = Math.hypot(err[0], err[1]);
-  const arrived = distance <= T.baseTolerance && Math.abs((dYaw * 180) / Math.PI) <= T.yawTolerance;
+  const arrived = distance <= tolerance && Math.abs((dYaw * 180) / Math.PI) <= T.yawTolerance;
   return { action: [0, 0, 0, 0, 0, 0, grip, v[0], v[1], w, 0, 1], arrived, distance, goal: [opts.x, opts.y, opts.yaw] };
 }
 
@@ -337,7 +350,7 @@ export function kitchenTools(host: ToolHost): ToolSet {
       const limit = stepLimit(opts?.maxSteps);
       return driveUntil(host, () => moveEefIn(env, opts, gripNow(env)), limit);
     },
-    moveBase(opts: { x: number; y: number; yaw: number; maxSteps?: number }) {
+    moveBase(opts: { x: number; y: number; yaw: number; maxSpeed?: number; tolerance?: number; maxSteps?: number }) {
       const env = kitchenEnv(host);
       if (!host.drive) return moveBaseIn(env, opts, gripNow(env));
       const limit = stepLimit(opts?.maxSteps);
@@ -431,7 +444,7 @@ export const KITCHEN_TOOLS_DESCRIBE: Readonly<Record<string, string>> = Object.f
   moveEef:
     `moveEef({ pos [x, y, z] m, rpy? [r, p, y] deg (world; default: keep the commanded orientation), tolerance = 0.01 m, gripper?: bool, maxSteps? }) → ${MOTION}: ` +
     "the next arm-mode action toward the pose (at most 0.015 m and 0.08 rad per step, a pace the arm follows)",
-  moveBase: `moveBase({ x, y m, yaw deg, maxSteps? } world) → ${MOTION}: the next base-mode action toward the floor pose (0.5 m/s, 1 rad/s); the arm rides along`,
+  moveBase: `moveBase({ x, y m, yaw deg, maxSpeed = 0.5 m/s, tolerance = 0.02 m, maxSteps? } world) → ${MOTION}: the next base-mode action toward the floor pose (at most maxSpeed, 1 rad/s); the arm rides along`,
   gripper:
     "gripper({ close: bool, steps = 12 }) → { action, widthM, forceN }: the action that holds the robot and closes " +
     "(force-limited) or opens the gripper (in an episode script it holds still `steps` steps while they move); later " +
