@@ -47,13 +47,20 @@ const P = Object.freeze({
   maxForward: 0.27, // m the base may drive towards the counter from its start (its front starts 0.3 m away)
   hoverM: 0.22, // m above the object's top where the wrist camera peeks
   colourTol: 40, // 0..255 per channel: pixels this close to the object's colour at its centroid grow its mask
-  gripBelowTop: 0.018, // m below the object's top where the pads' centres close
+  gripBelowTop: 0.024, // m below the object's top the pads' centres close at most (the wrist's end just clears it)
+  gripBelowTopTall: 0.03, // m, the same for a tall object (more of it between the pads once it sticks out ahead)
+  topFaceM: 0.008, // m: the object's points this close below its top are its top face (the grip's centre)
+  roundRatio: 1.25, // the object is round from above when its long spread is less than this times its short one
+  tallM: 0.1, // m, an object's top this far above the counter makes it tall (can, bottle, juice box; not a cup)
+  palmHalfM: 0.046, // m, the palm's half width along the fingers' travel (clearance below the pads once tipped)
+  fingerOutsideM: 0.013, // m from a pad's face to its finger's outer face
   floorClear: 0.014, // m the pads' centres stay above the counter (the pads reach 0.012 lower)
   ringPx: 10, // px around the object's mask in the wrist camera whose median height is the counter top
   approachM: 0.08, // m above the grip point the hand stops before going straight down
+  descendStepM: 0.006, // m per step the hand goes down from there
   gripSteps: 20, // steps the gripper holds still to close or open
   slowLiftM: 0.003, // m per step the hand rises for the first slowLiftTotal after closing
-  slowLiftTotal: 0.04, // m
+  slowLiftTotal: 0.021, // m
   carryAboveTopM: 0.12, // m above the counter top the object's bottom rides while the torso rises
   torsoM: 0.45, // m of torso travel for the cabinet (0..0.45)
   floorAboveTopM: 0.5, // m: the cabinet's floor is at most this above the counter top (gap 0.42-0.48 + 0.018 panel)
@@ -65,6 +72,9 @@ const P = Object.freeze({
   halfGuessM: 0.05, // m, the object's half length when the wrist camera did not see it
   backOffM: 0.2, // m the base backs off before the tool tips forward (then drives back with the object)
   tiltRateDeg: 3, // deg per step the tool tips from down to forward (tipping in one goal folds the elbow)
+  turnRateDeg: 4, // deg per step the level tool turns from the tipping side to straight ahead
+  wristToPadM: 0.155, // m from the wrist's pitch axis to the pads' centres: the tool tips about this point
+  sweepClearM: 0.04, // m the object's far end stays in front of the wall behind the counter once tipped
   moveSteps: 160, // most steps of one hand motion
   baseSteps: 150, // most steps of one base motion
   baseStepM: 0.008, // m the base's goal moves per step (0.16 m/s)
@@ -192,7 +202,20 @@ const createScript: CreateScript = (ctx) => {
    * Grip point (xy mean), the world angle (rad) to close the fingers along (the narrow side), the object's top, and
    * its half length along the long side (from the grip point).
    */
-  function graspFrom(pts: Vec3[]): { at: [number, number]; closeAngle: number; top: number; half: number } {
+  function graspFrom(all: Vec3[]): {
+    at: [number, number];
+    closeAngle: number;
+    top: number;
+    half: number;
+    round: boolean;
+  } {
+    // the top face only: the wrist camera sits beside the tool axis and sees one side too, which would pull the
+    // centre towards that side
+    const top = quantile(
+      all.map((q) => q[2]),
+      0.9,
+    );
+    const pts = all.filter((q) => q[2] >= top - P.topFaceM);
     const n = pts.length;
     const mx = pts.reduce((t, q) => t + q[0], 0) / n;
     const my = pts.reduce((t, q) => t + q[1], 0) / n;
@@ -203,16 +226,18 @@ const createScript: CreateScript = (ctx) => {
       sxy += (q[0] - mx) * (q[1] - my);
     }
     const major = 0.5 * Math.atan2(2 * sxy, sxx - syy); // the long axis
+    // the spread's two principal variances: about equal for a round top (can, cup, bottle)
+    const mean = (sxx + syy) / 2;
+    const dev = Math.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2);
+    const round = Math.sqrt((mean + dev) / Math.max(mean - dev, 1e-12)) < P.roundRatio;
     const [c, s] = [Math.cos(major), Math.sin(major)];
     const along = pts.map((q) => Math.abs((q[0] - mx) * c + (q[1] - my) * s));
     return {
       at: [mx, my],
       closeAngle: major + Math.PI / 2,
-      top: quantile(
-        pts.map((q) => q[2]),
-        0.9,
-      ),
+      top,
       half: quantile(along, 0.98),
+      round,
     };
   }
 
@@ -291,11 +316,12 @@ const createScript: CreateScript = (ctx) => {
       const cam = "robot0_eye_in_hand";
       const dets = kt.segmentAll({ query: category, camera: cam, size: P.peekSize }).detections;
       const det = dets.sort((a, b) => b.maskArea - a.maskArea)[0];
-      let grasp: { at: [number, number]; closeAngle: number; top: number; half: number } = {
+      let grasp: { at: [number, number]; closeAngle: number; top: number; half: number; round: boolean } = {
         at: [first[0], first[1]] as [number, number],
         closeAngle: h + Math.PI / 2,
         top: first[2] + 0.02,
         half: P.halfGuessM,
+        round: false,
       };
       let counterTop: number = P.counterTopGuess;
       if (det) {
@@ -308,27 +334,43 @@ const createScript: CreateScript = (ctx) => {
         `grasp at ${grasp.at.map((v) => v.toFixed(3))}, top ${grasp.top.toFixed(3)}, counter ${counterTop.toFixed(3)}, close along ${((grasp.closeAngle * 180) / Math.PI).toFixed(0)} deg`,
       );
 
-      // 4. grasp
-      const rpy = down(grasp.closeAngle);
-      const gz = Math.max(grasp.top - P.gripBelowTop, counterTop + P.floorClear);
+      // 4. grasp. The pads hold only by friction while the tool points down, and a held object creeps out of them
+      //    under its own weight (a can slid 3 cm while the torso rose; turning the hand with a cucumber in it lost
+      //    it), so the tool tips over right after the grasp, towards the side the fingers close along: the object
+      //    turns about its own long axis, the pinch ends up-down and the lower finger carries it. A round object is
+      //    gripped with the fingers along the heading (it tips straight ahead); a long one across its narrow side,
+      //    tipping towards whichever side of it is nearer the heading.
+      const wrapDeg = (a: number) => ((((a + 180) % 360) + 360) % 360) - 180;
+      const tipDeg = grasp.round ? yawDeg : yawDeg + wrapDeg(((grasp.closeAngle * 180) / Math.PI - yawDeg) * 2) / 2;
+      // the hand's turn kept within ±90° of the heading (the wrist's range): either twist closes along tipDeg
+      const twist = tipDeg >= yawDeg ? 90 : -90;
+      const rpy = handRpy(tipDeg, 180, twist);
+      const tall = grasp.top - counterTop > P.tallM;
+      // the pads' centres at the object's mid-height (a lying capsule's equator: above it the squeeze wedges it out
+      // of the pads), but no deeper than the wrist allows above its top
+      const depth = Math.min((grasp.top - counterTop) / 2, tall ? P.gripBelowTopTall : P.gripBelowTop);
+      const gz = Math.max(grasp.top - depth, counterTop + P.floorClear);
       const [gx, gy] = grasp.at;
       kt.moveEef({ pos: [gx, gy, gz + P.approachM], rpy, maxSteps: P.moveSteps });
-      kt.moveEef({ pos: [gx, gy, gz], rpy, tolerance: 0.006, maxSteps: P.moveSteps });
+      // the last centimetres slowly (P.descendStepM a step): a fast hand lags sideways, and a pad landing on the
+      // edge of a flat object (a sponge leaves 5 mm a side) tips it up into the palm
+      const ez = kt.state().eePos[2];
+      for (let z = ez - P.descendStepM; z > gz; z -= P.descendStepM) {
+        kt.moveEef({ pos: [gx, gy, z], rpy, tolerance: 0.001, maxSteps: 1 });
+      }
+      kt.moveEef({ pos: [gx, gy, gz], rpy, tolerance: 0.004, maxSteps: P.moveSteps });
       const g = kt.gripper({ close: true, steps: P.gripSteps });
-      console.log(`closed: width ${g.widthM.toFixed(3)} m, force ${g.forceN.toFixed(1)} N`);
+      console.log(
+        `closed: width ${g.widthM.toFixed(3)} m, force ${g.forceN.toFixed(1)} N, tip towards ${tipDeg.toFixed(0)} deg`,
+      );
       // the first centimetres slowly, the goal P.slowLiftM a step, while the pads settle on the object
-      for (let dz = P.slowLiftM; dz <= P.slowLiftTotal; dz += P.slowLiftM) {
+      for (let dz = P.slowLiftM; dz <= P.slowLiftTotal + 1e-9; dz += P.slowLiftM) {
         kt.moveEef({ pos: [gx, gy, gz + dz], rpy, tolerance: 0.0005, maxSteps: 1 });
       }
       const hang = gz - counterTop; // the object's bottom below the pads' centres
-      const reach = { below: grasp.half }; // m the object reaches below the pads once the tool points forward
-      kt.moveEef({ pos: [gx, gy, counterTop + hang + P.carryAboveTopM], rpy, maxSteps: P.moveSteps });
-
-      // 5. up: the fingers across the heading (the object's long side then points ahead), the torso up, the base
-      //    backed off (the hand rides along) so the hand has room ahead of the shoulder to tip the tool forward
-      const lift = counterTop + hang + P.carryAboveTopM;
-      kt.moveEef({ pos: [gx, gy, lift], rpy: [0, 180, yawDeg], maxSteps: P.moveSteps });
-      const tr = kt.torso({ m: P.torsoM });
+      // once the tool points forward the fingers close up-down: the lower finger's outer face (or the palm) is the
+      // robot's lowest point below the pads' centres
+      const below = Math.max(P.palmHalfM, g.widthM / 2 + P.fingerOutsideM);
       const baseShift = (by: number) => {
         const b = kt.state().base;
         const goal = [b.x + fwd[0] * by, b.y + fwd[1] * by];
@@ -339,24 +381,59 @@ const createScript: CreateScript = (ctx) => {
         }
         return kt.moveBase({ x: goal[0], y: goal[1], yaw: yawDeg, maxSteps: P.baseSteps });
       };
-      baseShift(-P.backOffM);
 
-      // 6. tip: in front of the cabinet at the opening's height, the tool tips forward a few degrees a step; the
-      //    object swings up ahead of the pads, clear of the cabinet's front
+      // 5. tip about the wrist (the wrist stays where it is, so the arm does not fold), P.tiltRateDeg a step; first
+      //    back off if the object's far end would reach the wall behind the counter
+      const sweep = P.wristToPadM + hang; // the object's far end from the wrist once tipped
+      const tipOff = (tipDeg - yawDeg) * DEG;
+      const need = ahead([gx, gy]) + sweep * Math.cos(tipOff) + P.sweepClearM - wall;
+      let backed = 0;
+      if (need > 0) {
+        baseShift(-need);
+        backed = need;
+      }
+      const dir = (deg: number) => [Math.cos(deg * DEG), Math.sin(deg * DEG)];
+      const e0 = kt.state().eePos;
+      const wrist = [e0[0], e0[1], e0[2] + P.wristToPadM];
+      const d = dir(tipDeg);
+      for (let tilt = 180 - P.tiltRateDeg; tilt >= 90 - 1e-9; tilt -= P.tiltRateDeg) {
+        const [sn, cs] = [Math.sin(tilt * DEG), Math.cos(tilt * DEG)];
+        const pos = [
+          wrist[0] + d[0] * sn * P.wristToPadM,
+          wrist[1] + d[1] * sn * P.wristToPadM,
+          wrist[2] + cs * P.wristToPadM,
+        ];
+        kt.moveEef({ pos, rpy: handRpy(tipDeg, tilt, twist), maxSteps: 2 });
+      }
+      // then the tool turns (still level) from the tipping side to straight ahead, about the wrist, P.turnRateDeg a
+      // step, with the base backed off P.backOffM in all (or more where the wall is near) for room ahead
+      const room = Math.max(P.backOffM, ahead([gx, gy]) + sweep + P.sweepClearM - wall);
+      if (backed < room) baseShift(-(room - backed));
+      backed = Math.max(backed, room);
+      const e1 = kt.state().eePos;
+      const w1 = [e1[0] - d[0] * P.wristToPadM, e1[1] - d[1] * P.wristToPadM, e1[2]];
+      const turnN = Math.ceil(Math.abs(tipDeg - yawDeg) / P.turnRateDeg);
+      for (let i = 1; i <= turnN; i++) {
+        const hd = tipDeg + ((yawDeg - tipDeg) * i) / turnN;
+        const dd = dir(hd);
+        const pos = [w1[0] + dd[0] * P.wristToPadM, w1[1] + dd[1] * P.wristToPadM, w1[2]];
+        kt.moveEef({ pos, rpy: handRpy(hd, 90, twist), maxSteps: 2 });
+      }
+      const fwdRpy = handRpy(yawDeg, 90, twist);
+
+      // 6. up: the base backed off P.backOffM in all (the hand rides along) so the hand has room ahead of the
+      //    shoulder, the torso up, the hand in front of the cabinet (the object's far end clear of the deepest
+      //    cabinet's front) at the opening's height
+      const tr = kt.torso({ m: P.torsoM });
       const floorZ = counterTop + P.floorAboveTopM;
       const mid = side([gx, gy]);
-      const entryZ = floorZ + P.entryClearM + reach.below;
-      const placeZ = floorZ + P.placeClearM + reach.below;
+      const entryZ = floorZ + P.entryClearM + below;
+      const placeZ = floorZ + P.placeClearM + below;
       const front = at(wall - P.cabinetDepthMaxM - P.entryMarginM - hang, mid);
-      const m1 = kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: [0, 180, yawDeg], maxSteps: P.moveSteps });
-      for (let tilt = 180 - P.tiltRateDeg; tilt >= 90; tilt -= P.tiltRateDeg) {
-        kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: handRpy(yawDeg, tilt, 0), maxSteps: 2 });
-      }
-      const fwdRpy = handRpy(yawDeg, 90, 0);
-      kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
+      const m1 = kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
 
       // 7. in: the base drives back up (the hand rides into the cabinet), the hand the rest of the way, down
-      baseShift(P.backOffM);
+      baseShift(backed);
       const inside = at(wall - P.placeFromWallM - hang, mid);
       const m2 = kt.moveEef({ pos: [inside[0], inside[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
       const m3 = kt.moveEef({ pos: [inside[0], inside[1], placeZ], rpy: fwdRpy, maxSteps: P.moveSteps });

@@ -17,6 +17,7 @@ const FINISHED = [
   "kitchen-open-drawer",
   "kitchen-open-stand-mixer-head",
   "kitchen-pnp-sink-to-counter",
+  "kitchen-turn-off-stove",
   "kitchen-turn-on-sink-faucet",
 ];
 
