@@ -9,16 +9,27 @@
  * under it freely. The mug (radius 3.0-3.6 cm) fits the 8 cm hand; its handle plate (±0.6 of its half height, 2.2 cm
  * out) must miss the pads and the palm.
  *
- * 1. look: the mug's colour in the agent view (highest centroid: flat patches of its colour lie on the counter); the
+ * 1. look: the mug's colour in the agent view (highest centroid among patches a mug on the machine's counter can give:
+ *    height, distance, size; flat patches of its colour lie on the counter); counter faces (below the tops) in both
+ *    agent views' depth cap how far forward the base drives (P.frontGapM short; the base drives at P.baseSpeed); the
  *    wrist camera looks straight down on it: the counter's height, the mug's top disc (centre, radius, rim) and the
  *    handle's direction from depth; the spout from the machine's pixels in both agent views.
+ * 1b. a handle more than P.turnAboveDeg off the heading (toward the robot, where the palm meets it) is turned away
+ *    first: a top grasp across the body (fingers at right angles to the handle), lifted 1 cm, rolled up to
+ *    P.turnMaxDeg toward straight ahead, set down; the wrist unrolls in steps (one big goal folds the arm); the
+ *    wrist camera looks again.
  * 2. the tool's yaw: turned off the heading (at most P.maxYawDeg) until the handle lies within P.handleFrontDeg of the
  *    tool's forward axis, where neither pad nor palm meets it.
  * 3. the base backs off, midway sideways between the mug and the spout (a driven base jerks a held mug out of the
  *    force-limited pads, so the arm alone carries); the tool tips from down to forward a few degrees a step in front
  *    of the mug, lines up, slides round the body at a little above half height and closes.
  * 4. carry: lift the bottom P.clearM over the tray's height, back to level with the spout (clear of the machine's
- *    back), across over the tray to the site, lower, open, back straight out along the tool axis (> 0.25 m).
+ *    back), across over the tray to the site, lower, open, back out level from
+ *    under the overhang, then back and up (> 0.25 m).
+ *
+ * Measured through the harness (safety layer on): 16/20 on seeds 100000-100019, 29/40 on the paper's 40 (--eval);
+ * 7 of the 11 failures had the mug in place and then failed in the retreat (upper arm into the counter, or the hand
+ * under 0.25 m from the mug): the retreat is the next thing to fix.
  *
  * Known weakness (measured with a debug reader in tmp/ks10, never here): the pads meet the round body at one contact
  * point each, and MuJoCo's soft friction lets a held mug creep down the pads (~0.6 cm/s) and pivot about the line
@@ -48,7 +59,6 @@ const P = Object.freeze({
   slabM: 0.03, // m, the drip tray above the counter
   placeShortM: 0.0, // m the mug's centre is set short of the spout, toward the robot (tolerance 0.04)
   dropM: 0.004, // m above the tray where the mug's bottom is let go
-  retreatM: 0.32, // m the open hand backs straight out toward the robot
   minLookPx: 20, // px at 256: a smaller agent-view detection of the mug's colour is ignored
   lookTries: 3, // agent-view candidates the wrist camera checks at most
   minMugPx: 30, // wrist-camera pixels of the mug above the counter needed to measure it
@@ -58,6 +68,22 @@ const P = Object.freeze({
   slideM: 0.01, // m between the waypoints of the lifted slide in under the spout
   clearM: 0.025, // m the mug's bottom is lifted above the tray's top (it creeps down ~0.6 cm/s in the pads)
   liftTolM: 0.006, // m: the lift arrives within this
+  baseSpeed: 0.25, // m/s, the base's pace (a slower base stops sooner and pushes nothing hard)
+  lookZ: [0.85, 1.15], // m, world heights a mug's centroid on a counter can have (higher: a wall cabinet's patch)
+  lookSideM: 0.8, // m sideways from the start a mug beside the machine can be, at most
+  lookAlongM: [0.5, 1.05], // m ahead of the start a mug on the machine's counter can be
+  lookMaxPx: 1500, // px at 256: a larger patch of the mug's colour is something else
+  faceZ: [0.5, 0.85], // m, world heights where a counter's front face (below its top) stands in the base's way
+  baseFrontM: 0.3, // m from the base's centre to its front (robot.ts baseHalf)
+  baseHalfWideM: 0.25, // m, half the base's width
+  frontGapM: 0.07, // m the base's front stays short of a counter face seen ahead
+  turnAboveDeg: 85, // deg: a handle further than this from the heading (toward the robot) is turned away first
+  turnMaxDeg: 150, // deg the mug is turned at most (the wrist's roll range)
+  turnStepDeg: 6, // deg per step the held mug turns
+  topGripM: 0.016, // m below the rim where the pads' centres close for the top grasp that turns the mug
+  turnLiftM: 0.012, // m the mug is lifted off the counter while it turns
+  retreatBackM: 0.14, // m the open hand first backs out from under the overhang, level
+  retreatUpM: 0.2, // m it then rises while backing P.retreatBackM more (ends > 0.25 m from the mug)
 });
 
 type Vec3 = [number, number, number];
@@ -83,7 +109,14 @@ interface KitchenTools {
   segmentAll(opts: { query: string; camera?: string; size?: number; returnMasks?: boolean }): {
     detections: Detection[];
   };
-  moveBase(opts: { x: number; y: number; yaw: number; maxSteps?: number }): Moved;
+  moveBase(opts: {
+    x: number;
+    y: number;
+    yaw: number;
+    maxSpeed?: number;
+    tolerance?: number;
+    maxSteps?: number;
+  }): Moved;
   moveEef(opts: { pos: number[]; rpy?: number[]; tolerance?: number; maxSteps?: number }): Moved;
   gripper(opts: { close: boolean; steps?: number }): { widthM: number; forceN: number };
 }
@@ -165,10 +198,15 @@ const createScript: CreateScript = (ctx) => {
   const side = (p: readonly number[]) => p[0] * left[0] + p[1] * left[1];
   /** The world point `a` along the heading, `l` to the left, at height z. */
   const at = (a: number, l: number, z: number): Vec3 => [a * fwd[0] + l * left[0], a * fwd[1] + l * left[1], z];
-  /** Moves the base so its centre is `back` m behind the world point p (along the heading), level with it sideways. */
+  let faces: Vec3[] = []; // counter faces the agent views saw at the start
+  /** Moves the base so its centre is `back` m behind the world point p (along the heading), level with it sideways
+   * (never so far forward that its front meets a counter face seen in its way). */
   const baseBehind = (p: readonly number[], back: number) => {
-    const g = at(along(p) - back, side(p), 0);
-    return k.moveBase({ x: g[0], y: g[1], yaw: h, maxSteps: P.moveSteps });
+    let a = along(p) - back;
+    for (const f of faces)
+      if (Math.abs(side(f) - side(p)) < P.baseHalfWideM + 0.03) a = Math.min(a, along(f) - P.baseFrontM - P.frontGapM);
+    const g = at(a, side(p), 0);
+    return k.moveBase({ x: g[0], y: g[1], yaw: h, maxSpeed: P.baseSpeed, maxSteps: P.moveSteps });
   };
   /** A straight move in waypoints `stepM` apart, each reached before the next (the mug in hand). */
   function glide(pos: Vec3, rpy: number[], stepM: number): Moved {
@@ -191,12 +229,21 @@ const createScript: CreateScript = (ctx) => {
 
       // 1. the mug's rough place in the agent view; the base in front of it, the wrist camera above it
       //    (patches of the mug's colour flat on the counter are seen too: the mug's centroid stands highest)
+      const start: Vec3 = [s0.base.x, s0.base.y, 0];
       const seen = k
         .segmentAll({ query: "mug", size: P.lookSize })
-        .detections.filter((d) => d.centroidWorldXyz && d.maskArea >= P.minLookPx)
+        .detections.filter((d) => d.centroidWorldXyz && d.maskArea >= P.minLookPx && d.maskArea <= P.lookMaxPx)
         .map((d) => d.centroidWorldXyz as Vec3)
+        .filter((c) => {
+          const a = along(c) - along(start);
+          const l = Math.abs(side(c) - side(start));
+          return (
+            c[2] > P.lookZ[0] && c[2] < P.lookZ[1] && l < P.lookSideM && a > P.lookAlongM[0] && a < P.lookAlongM[1]
+          );
+        })
         .sort((a, b) => b[2] - a[2]);
       if (seen.length === 0) throw new Error("no mug in robot0_agentview_left");
+      faces = counterFaces();
       k.gripper({ close: false, steps: 1 });
       let mug: Mug | null = null;
       for (const rough of seen.slice(0, P.lookTries)) {
@@ -205,6 +252,10 @@ const createScript: CreateScript = (ctx) => {
         if (mug) break;
       }
       if (!mug) throw new Error("the wrist camera found no mug where the agent view saw one");
+      if (mug.handleDeg !== null && Math.abs(wrapDeg(mug.handleDeg - h)) > P.turnAboveDeg) {
+        turnMug(mug);
+        mug = peekMug(mug.c) ?? mug;
+      }
       const spout = findSpout(mug);
 
       // 2. the tool's yaw: turned (at most P.maxYawDeg off the heading) so the handle plate misses the pads and the
@@ -259,9 +310,61 @@ const createScript: CreateScript = (ctx) => {
       k.moveEef({ pos: [over[0], over[1], setZ], rpy: toolRpy, tolerance: P.fineTolM, maxSteps: 20 });
       k.gripper({ close: false, steps: P.gripSteps });
       const e = k.state().eePos;
-      k.moveEef({ pos: [e[0] - tdir[0] * P.retreatM, e[1] - tdir[1] * P.retreatM, e[2]], rpy: toolRpy, maxSteps: 60 });
+      const b1 = P.retreatBackM;
+      k.moveEef({ pos: [e[0] - tdir[0] * b1, e[1] - tdir[1] * b1, e[2]], rpy: toolRpy, maxSteps: 40 });
+      const b2 = 2 * P.retreatBackM;
+      k.moveEef({ pos: [e[0] - tdir[0] * b2, e[1] - tdir[1] * b2, e[2] + P.retreatUpM], rpy: toolRpy, maxSteps: 60 });
     },
   };
+
+  /** World points of counter faces (below the counter tops) in the agent views: where the base must not drive. */
+  function counterFaces(): Vec3[] {
+    const out: Vec3[] = [];
+    for (const camera of ["robot0_agentview_left", "robot0_agentview_right"]) {
+      const f = k.image({ camera, size: 128, depth: true });
+      for (const w of worldPoints(f, 128)) if (w && w[2] > P.faceZ[0] && w[2] < P.faceZ[1]) out.push(w);
+    }
+    const b = k.state().base;
+    const a0 = b.x * fwd[0] + b.y * fwd[1];
+    const mine = out.filter((w) => along(w) - a0 > P.baseFrontM + 0.01); // nearer: the robot's own body
+    out.length = 0;
+    out.push(...mine);
+    const ahead = out.map((w) => along(w) - a0);
+    console.log(`counter faces: ${out.length} px, nearest ${num(Math.min(...ahead), 3)} m ahead of the base`);
+    return out;
+  }
+
+  /**
+   * Turns the mug on the counter so its handle points away from the robot: a top grasp across the body (the
+   * fingers close at right angles to the handle, so neither meets it), a small lift, the wrist's roll, set down.
+   */
+  function turnMug(mug: Mug) {
+    const hd = mug.handleDeg as number;
+    const rel = wrapDeg(hd - h);
+    const turn = Math.max(-P.turnMaxDeg, Math.min(P.turnMaxDeg, -rel)); // toward straight ahead
+    // the fingers close along yaw + 90: at yaw = the handle's direction they close across it (within ±90 of h)
+    let y0 = hd;
+    while (wrapDeg(y0 - h) > 90) y0 -= 180;
+    while (wrapDeg(y0 - h) < -90) y0 += 180;
+    const gz = mug.top - P.topGripM;
+    const [x, y] = [mug.c[0], mug.c[1]];
+    k.moveEef({ pos: [x, y, mug.top + 0.06], rpy: [0, 180, y0], maxSteps: P.moveSteps });
+    k.moveEef({ pos: [x, y, gz], rpy: [0, 180, y0], tolerance: P.fineTolM, maxSteps: 60 });
+    const g = k.gripper({ close: true, steps: P.gripSteps });
+    k.moveEef({ pos: [x, y, gz + P.turnLiftM], rpy: [0, 180, y0], tolerance: P.fineTolM, maxSteps: 20 });
+    const n = Math.ceil(Math.abs(turn) / P.turnStepDeg);
+    for (let i = 1; i <= n; i++)
+      k.moveEef({ pos: [x, y, gz + P.turnLiftM], rpy: [0, 180, y0 + (turn * i) / n], maxSteps: 2 });
+    const yEnd = y0 + turn;
+    k.moveEef({ pos: [x, y, gz + P.turnLiftM], rpy: [0, 180, yEnd], tolerance: P.fineTolM, maxSteps: 20 });
+    k.moveEef({ pos: [x, y, gz + 0.002], rpy: [0, 180, yEnd], tolerance: P.fineTolM, maxSteps: 20 });
+    k.gripper({ close: false, steps: P.gripSteps });
+    const up = mug.top + 0.06;
+    k.moveEef({ pos: [x, y, up], rpy: [0, 180, yEnd], maxSteps: 40 });
+    for (let i = n - 1; i >= 0; i--) k.moveEef({ pos: [x, y, up], rpy: [0, 180, y0 + (turn * i) / n], maxSteps: 2 });
+    k.moveEef({ pos: [x, y, up], rpy: [0, 180, h], maxSteps: 40 }); // back to the peek's roll
+    console.log(`turned the mug ${num(turn, 0)} deg (top grasp width ${num(g.widthM, 4)})`);
+  }
 
   /** What the wrist camera, straight over the mug, sees of it. */
   function peekMug(rough: Vec3): Mug | null {
