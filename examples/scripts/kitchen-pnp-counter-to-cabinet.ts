@@ -9,27 +9,39 @@
  *    and the cabinet's bottom.
  * 2. base: the base drives towards the counter (and sideways) until the object is straight ahead, P.reachAhead in
  *    front of the base's centre.
- * 3. peek: the open hand, tool down, hovers over the object; the wrist camera looks straight down. The object's
- *    pixels (the segmenter's centroid grown by colour) lifted to the world through depth give the grip point, the
- *    direction to close the fingers across (the narrow side), its top, and the counter top around it.
- * 4. grasp: down to P.gripBelowTop under the top, close, lift slowly, then clear of the counter.
- * 5. up: the hand turns (tool still down) so the fingers close across the heading (the object's long side then
- *    points ahead), the torso rises to P.torsoM (the cabinet's floor is 0.44-0.50 m above the counter top, out of
- *    reach with it down), the base backs off P.backOffM so the hand has room ahead of the shoulder.
- * 6. tip: in front of the cabinet (the object's far end clear of the deepest cabinet's front), at the opening's
- *    height, the tool tips forward P.tiltRateDeg a step: the object swings up and sticks out ahead of the pads, the
- *    wrist trails behind them (with the tool down the wrist would hit the cabinet's shelf).
+ * 3. peek: the open hand, tool down, hovers over the object; the wrist camera looks straight down. The segmenter's
+ *    own mask of the object lifted to the world through depth gives its top; the top face's points (within
+ *    P.topFaceM of the top: the camera beside the tool axis also sees one side) give the grip point, the direction
+ *    to close the fingers across (the narrow side), the half length and whether it is round; a ring around the mask
+ *    gives the counter top.
+ * 4. grasp: the pads as deep below the top as the wrist allows (P.gripBelowTop, P.gripBelowTopTall), the last
+ *    centimetres slowly, close, lift 2 cm slowly. The pads hold only by friction while the tool points down and
+ *    a held object creeps towards the fingertips under its own weight (a can slid 3 cm while the torso rose; a
+ *    cucumber fell out while the hand turned), so nothing else happens before the tool has tipped.
+ * 5. tip: about the wrist (the wrist stays put, so the arm does not fold), P.tiltRateDeg a step, from down to level,
+ *    towards the side the fingers close along (for a round object straight ahead; for a long one whichever side of
+ *    its narrow axis is nearer the heading): the object turns about its own long axis, the pinch ends up-down and
+ *    the lower finger carries it. Then the base backs off (the hand rides along) and the level tool turns about the
+ *    wrist to point straight ahead.
+ * 6. up: the torso rises to P.torsoM (the cabinet's floor is 0.44-0.50 m above the counter top), the hand goes in
+ *    front of the cabinet (the object's far end clear of the deepest cabinet's front) at the opening's height.
  * 7. in: the base drives back up (the hand rides into the cabinet), the hand goes on until the object's far end is
- *    P.placeFromWallM in front of the wall, then down until its lowest point is P.placeClearM above the highest floor
- *    the style ranges allow (the floor is not seen: the counter top + P.floorAboveTopM).
- * 8. place: open. 9. retreat: the hand backs straight out, the base backs off, home: far (> 0.25 m) from the object.
- * Status (work in progress): 15/40 on the paper's 40 evaluation episodes (`node --import tsx tmp/kscript.ts
- * kitchen-pnp-counter-to-cabinet examples/scripts/kitchen-pnp-counter-to-cabinet.ts 40 0`, run once at the end;
- * developed on seeds 100..111, 7/10 on 102..111), 3.2 s per episode on a shared core, 390-550 of the 750 steps.
- * By category: butter 7/8, soap 3/3, cup 2/2, juice box 2/3, sponge 1/3; carrot 0/8, cucumber 0/6, can 0/5,
- * bottle 0/2. Left: the capsules (carrot, cucumber), pinched across at two points, turn about the pinch and fall out
- * while the torso rises or the base backs off (seen on seed 107); the cans and bottles were not yet looked into
- * (most failures leave the object 0.36-0.46 m outside the interior: dropped near the counter, so the hold is lost).
+ *    P.placeFromWallM in front of the wall (the floor is not seen: the counter top + P.floorAboveTopM, the highest
+ *    the style ranges allow).
+ * 8. place: the object rests on the lower finger, which would carry it back out on the retreat, so the tool rolls
+ *    a quarter turn about its axis (the pinch level; a long object stands on end), goes down until the object's
+ *    lowest point is P.placeClearM above the highest floor, and opens.
+ * 9. retreat: the hand backs straight out, the base backs off, home: far (> 0.25 m) from the object.
+ * Status: 35/40 on the paper's 40 evaluation episodes through the real harness (sandbox, station, safety layer:
+ * `enpire run --task kitchen-pnp-counter-to-cabinet --policy examples/scripts/kitchen-pnp-counter-to-cabinet.ts
+ * --eval --stations 1`, run once at the end; developed on seeds 100..139 and 100000..100019), 2.1 s per episode on
+ * one station of a shared 2-core machine, about 300-420 of the 750 steps. By category: butter 8/8, can 5/5, soap
+ * 3/3, sponge 3/3, juice box 3/3, cup 2/2, carrot 7/8, cucumber 3/6, bottle 1/2.
+ * Left: a cucumber dropped (seed 27); the upper arm pressing an open door past 200 N while the hand is in the
+ * cabinet (seed 34, a safety stop after the object was in); the base driven into a neighbouring counter on the
+ * first approach (seed 0, a safety stop at step 11); a carrot gripped across 6.8 cm (seed 7: a wrong peek); the
+ * bottle (0.18 m, 0.4 kg, gripped 3 cm below its top) sticks 12 cm out ahead of the pads once tipped and can turn
+ * out of them when the base backs off (seed 39).
  */
 import type { CreateScript } from "../../src/policy/authoring.js"; // type-only import: erased when bundled
 
@@ -46,7 +58,6 @@ const P = Object.freeze({
   reachAhead: 0.6, // m, the object this far in front of the base's centre along its heading (shoulder +0.17)
   maxForward: 0.27, // m the base may drive towards the counter from its start (its front starts 0.3 m away)
   hoverM: 0.22, // m above the object's top where the wrist camera peeks
-  colourTol: 40, // 0..255 per channel: pixels this close to the object's colour at its centroid grow its mask
   gripBelowTop: 0.024, // m below the object's top the pads' centres close at most (the wrist's end just clears it)
   gripBelowTopTall: 0.03, // m, the same for a tall object (more of it between the pads once it sticks out ahead)
   topFaceM: 0.008, // m: the object's points this close below its top are its top face (the grip's centre)
@@ -61,21 +72,25 @@ const P = Object.freeze({
   gripSteps: 20, // steps the gripper holds still to close or open
   slowLiftM: 0.003, // m per step the hand rises for the first slowLiftTotal after closing
   slowLiftTotal: 0.021, // m
-  carryAboveTopM: 0.12, // m above the counter top the object's bottom rides while the torso rises
   torsoM: 0.45, // m of torso travel for the cabinet (0..0.45)
   floorAboveTopM: 0.5, // m: the cabinet's floor is at most this above the counter top (gap 0.42-0.48 + 0.018 panel)
+  halfMarginM: 0.01, // m added to the seen half length (the top face is shorter than the object)
+  rollClearM: 0.02, // m the object's lower end clears the highest floor while the tool rolls
+  rollRateDeg: 4.5, // deg per step the tool rolls about its axis before the release
+  halfGuessM: 0.06, // m, the object's half length when the wrist camera did not see it
   placeClearM: 0.02, // m the object's lowest point hangs above the highest floor when the fingers open
   entryClearM: 0.03, // m the object's lowest point rides above that while it goes in
   cabinetDepthMaxM: 0.37, // m, the deepest wall cabinet: its front is at most this in front of the wall
   entryMarginM: 0.04, // m the object's far end stays in front of the cabinet's front before going in
-  placeFromWallM: 0.06, // m in front of the wall where the object's far end is put
-  halfGuessM: 0.05, // m, the object's half length when the wrist camera did not see it
+  placeFromWallM: 0.1, // m in front of the wall where the object's far end is put
+  keepBackM: 0.1, // m the base stays backed off while the hand is in the cabinet (the open doors stand out beside the shoulder)
   backOffM: 0.2, // m the base backs off before the tool tips forward (then drives back with the object)
-  tiltRateDeg: 3, // deg per step the tool tips from down to forward (tipping in one goal folds the elbow)
+  tiltRateDeg: 4.5, // deg per step the tool tips from down to level (the most the hand turns in a step)
   turnRateDeg: 4, // deg per step the level tool turns from the tipping side to straight ahead
   wristToPadM: 0.155, // m from the wrist's pitch axis to the pads' centres: the tool tips about this point
   sweepClearM: 0.04, // m the object's far end stays in front of the wall behind the counter once tipped
   moveSteps: 160, // most steps of one hand motion
+  inSteps: 60, // most steps of the hand's motion into the cabinet
   baseSteps: 150, // most steps of one base motion
   baseStepM: 0.008, // m the base's goal moves per step (0.16 m/s)
 });
@@ -88,6 +103,7 @@ interface Motion {
 }
 interface Detection {
   maskArea: number;
+  mask?: { size: [number, number]; counts: number[] };
   centroidUv: [number, number];
   centroidWorldXyz: Vec3 | null;
 }
@@ -100,7 +116,9 @@ interface Frame {
 interface KitchenTools {
   state(): { eePos: Vec3; base: { x: number; y: number; yawDeg: number }; gripperWidthM: number; torsoM: number };
   taskDescription(): { words: string[] };
-  segmentAll(opts: { query: string; camera?: string; size?: number }): { detections: Detection[] };
+  segmentAll(opts: { query: string; camera?: string; size?: number; returnMasks?: boolean }): {
+    detections: Detection[];
+  };
   image(opts: { camera: string; size: number; depth: boolean }): Frame;
   moveBase(opts: { x: number; y: number; yaw: number; maxSteps?: number }): Motion;
   moveEef(opts: { pos: number[]; rpy?: number[]; tolerance?: number; maxSteps?: number }): Motion;
@@ -159,33 +177,27 @@ const createScript: CreateScript = (ctx) => {
    * and the height of the surface it rests on: the median height of the pixels in a ring around its mask.
    */
   function objectPoints(f: Frame, size: number, d: Detection): { pts: Vec3[]; floor: number | null } {
-    const [u0, v0] = [Math.round(d.centroidUv[0]), Math.round(d.centroidUv[1])];
-    const ref = [0, 1, 2].map((c) => f.rgb[3 * (v0 * size + u0) + c]);
-    const near = (i: number) => [0, 1, 2].every((c) => Math.abs(f.rgb[3 * i + c] - ref[c]) <= P.colourTol);
+    // the segmenter's own instance mask (run lengths, row-major, starting with a run of 0s); growing the centroid's
+    // colour instead leaks into a counter of a similar colour
     const inMask = new Uint8Array(size * size);
-    const stack = [v0 * size + u0];
-    inMask[stack[0]] = 1;
+    let [uLo, uHi, vLo, vHi] = [size, -1, size, -1];
     const pts: Vec3[] = [];
-    let [uLo, uHi, vLo, vHi] = [u0, u0, v0, v0];
-    while (stack.length > 0) {
-      const i = stack.pop() as number;
-      const [u, v] = [i % size, Math.floor(i / size)];
-      [uLo, uHi, vLo, vHi] = [Math.min(uLo, u), Math.max(uHi, u), Math.min(vLo, v), Math.max(vHi, v)];
-      const q = worldAt(f, size, i);
-      if (q) pts.push(q);
-      for (const [du, dv] of [
-        [1, 0],
-        [-1, 0],
-        [0, 1],
-        [0, -1],
-      ]) {
-        const [uu, vv] = [u + du, v + dv];
-        const j = vv * size + uu;
-        if (uu < 0 || vv < 0 || uu >= size || vv >= size || inMask[j] || !near(j)) continue;
-        inMask[j] = 1;
-        stack.push(j);
-      }
+    if (d.mask) {
+      let i = 0;
+      d.mask.counts.forEach((run, k) => {
+        if (k % 2 === 1) {
+          for (let j = i; j < i + run && j < size * size; j++) {
+            inMask[j] = 1;
+            const [u, v] = [j % size, Math.floor(j / size)];
+            [uLo, uHi, vLo, vHi] = [Math.min(uLo, u), Math.max(uHi, u), Math.min(vLo, v), Math.max(vHi, v)];
+            const q = worldAt(f, size, j);
+            if (q) pts.push(q);
+          }
+        }
+        i += run;
+      });
     }
+    if (uHi < 0) return { pts, floor: null };
     const ring: number[] = [];
     const m = P.ringPx;
     for (let v = Math.max(0, vLo - m); v <= Math.min(size - 1, vHi + m); v++) {
@@ -199,8 +211,8 @@ const createScript: CreateScript = (ctx) => {
   }
 
   /**
-   * Grip point (xy mean), the world angle (rad) to close the fingers along (the narrow side), the object's top, and
-   * its half length along the long side (from the grip point).
+   * Grip point (the top face's xy mean), the world angle (rad) to close the fingers along (the narrow side), the
+   * object's top, and whether it is round seen from above.
    */
   function graspFrom(all: Vec3[]): {
     at: [number, number];
@@ -226,17 +238,20 @@ const createScript: CreateScript = (ctx) => {
       sxy += (q[0] - mx) * (q[1] - my);
     }
     const major = 0.5 * Math.atan2(2 * sxy, sxx - syy); // the long axis
+    const [cm, sm] = [Math.cos(major), Math.sin(major)];
+    const half = quantile(
+      pts.map((q) => Math.abs((q[0] - mx) * cm + (q[1] - my) * sm)),
+      0.98,
+    );
     // the spread's two principal variances: about equal for a round top (can, cup, bottle)
     const mean = (sxx + syy) / 2;
     const dev = Math.sqrt(((sxx - syy) / 2) ** 2 + sxy ** 2);
     const round = Math.sqrt((mean + dev) / Math.max(mean - dev, 1e-12)) < P.roundRatio;
-    const [c, s] = [Math.cos(major), Math.sin(major)];
-    const along = pts.map((q) => Math.abs((q[0] - mx) * c + (q[1] - my) * s));
     return {
       at: [mx, my],
       closeAngle: major + Math.PI / 2,
       top,
-      half: quantile(along, 0.98),
+      half,
       round,
     };
   }
@@ -255,14 +270,6 @@ const createScript: CreateScript = (ctx) => {
         s0.base.x + fwd[0] * a - fwd[1] * s,
         s0.base.y + fwd[1] * a + fwd[0] * s,
       ];
-      const down = (closeAngle: number) => {
-        // tool down, the fingers closing along world angle closeAngle: rpy [0, 180, closeAngle − 90°], the turn
-        // kept within ±90° of the heading (the hand's y closes; either way round grips the same)
-        let yaw = (closeAngle * 180) / Math.PI - 90;
-        while (yaw - yawDeg > 90) yaw -= 180;
-        while (yaw - yawDeg < -90) yaw += 180;
-        return [0, 180, yaw];
-      };
 
       // 1. look: the object, and the wall behind the counter
       const words = kt.taskDescription().words;
@@ -314,7 +321,7 @@ const createScript: CreateScript = (ctx) => {
       kt.gripper({ close: false, steps: 4 });
       kt.moveEef({ pos: [first[0], first[1], first[2] + P.hoverM], rpy: [0, 180, yawDeg], maxSteps: P.moveSteps });
       const cam = "robot0_eye_in_hand";
-      const dets = kt.segmentAll({ query: category, camera: cam, size: P.peekSize }).detections;
+      const dets = kt.segmentAll({ query: category, camera: cam, size: P.peekSize, returnMasks: true }).detections;
       const det = dets.sort((a, b) => b.maskArea - a.maskArea)[0];
       let grasp: { at: [number, number]; closeAngle: number; top: number; half: number; round: boolean } = {
         at: [first[0], first[1]] as [number, number],
@@ -346,9 +353,9 @@ const createScript: CreateScript = (ctx) => {
       const twist = tipDeg >= yawDeg ? 90 : -90;
       const rpy = handRpy(tipDeg, 180, twist);
       const tall = grasp.top - counterTop > P.tallM;
-      // the pads' centres at the object's mid-height (a lying capsule's equator: above it the squeeze wedges it out
-      // of the pads), but no deeper than the wrist allows above its top
-      const depth = Math.min((grasp.top - counterTop) / 2, tall ? P.gripBelowTopTall : P.gripBelowTop);
+      // the pads as deep as the wrist allows above the object's top (or as low as the counter allows): the held object
+      // creeps towards the fingertips until the tool has tipped, and the contact must stay on the pads
+      const depth = tall ? P.gripBelowTopTall : P.gripBelowTop;
       const gz = Math.max(grasp.top - depth, counterTop + P.floorClear);
       const [gx, gy] = grasp.at;
       kt.moveEef({ pos: [gx, gy, gz + P.approachM], rpy, maxSteps: P.moveSteps });
@@ -428,24 +435,43 @@ const createScript: CreateScript = (ctx) => {
       const floorZ = counterTop + P.floorAboveTopM;
       const mid = side([gx, gy]);
       const entryZ = floorZ + P.entryClearM + below;
-      const placeZ = floorZ + P.placeClearM + below;
       const front = at(wall - P.cabinetDepthMaxM - P.entryMarginM - hang, mid);
       const m1 = kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
 
       // 7. in: the base drives back up (the hand rides into the cabinet), the hand the rest of the way, down
-      baseShift(backed);
+      baseShift(backed - P.keepBackM);
       const inside = at(wall - P.placeFromWallM - hang, mid);
-      const m2 = kt.moveEef({ pos: [inside[0], inside[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
-      const m3 = kt.moveEef({ pos: [inside[0], inside[1], placeZ], rpy: fwdRpy, maxSteps: P.moveSteps });
+      // (the wall is seen only roughly: a hand that cannot get there stops after P.inSteps rather than push on)
+      const m2 = kt.moveEef({
+        pos: [inside[0], inside[1], entryZ],
+        rpy: fwdRpy,
+        tolerance: 0.015,
+        maxSteps: P.inSteps,
+      });
+      // 8. place: with the pinch up-down the object rests on the lower finger, which would carry it back out, so
+      //    the tool rolls a quarter turn about its axis first (the pinch level; a long object then stands on end),
+      //    high enough for the object's lower end to clear the floor, then the hand goes down and opens
+      const lowest = (grasp.round ? g.widthM / 2 : grasp.half + P.halfMarginM) + P.placeClearM;
+      const rollZ = Math.max(entryZ, floorZ + lowest + P.rollClearM);
+      kt.moveEef({ pos: [inside[0], inside[1], rollZ], rpy: fwdRpy, maxSteps: P.moveSteps });
+      const rollN = Math.ceil(90 / P.rollRateDeg);
+      for (let i = 1; i <= rollN; i++) {
+        kt.moveEef({
+          pos: [inside[0], inside[1], rollZ],
+          rpy: handRpy(yawDeg, 90, twist - (twist * i) / rollN),
+          maxSteps: 2,
+        });
+      }
+      const levelRpy = handRpy(yawDeg, 90, 0);
+      const placeZ = floorZ + lowest;
+      const m3 = kt.moveEef({ pos: [inside[0], inside[1], placeZ], rpy: levelRpy, maxSteps: P.moveSteps });
       console.log(
         `torso ${tr.arrived} front ${m1.arrived} ${m1.distance.toFixed(3)} in ${m2.arrived} ${m2.distance.toFixed(3)} down ${m3.arrived} ${m3.distance.toFixed(3)}`,
       );
-
-      // 8. place
       kt.gripper({ close: false, steps: P.gripSteps });
 
       // 9. retreat: straight back out of the cabinet, the base backs off, home
-      kt.moveEef({ pos: [front[0], front[1], entryZ], rpy: fwdRpy, maxSteps: P.moveSteps });
+      kt.moveEef({ pos: [front[0], front[1], placeZ], rpy: levelRpy, maxSteps: P.moveSteps });
       baseShift(-P.backOffM);
       kt.goHome({ maxSteps: P.moveSteps });
     },
