@@ -9,11 +9,17 @@
  * under it freely. The mug (radius 3.0-3.6 cm) fits the 8 cm hand; its handle plate (±0.6 of its half height, 2.2 cm
  * out) must miss the pads and the palm.
  *
+ * 0. a base that moves in the first (still) step was set down in a counter by the reset and pushed out: it drives
+ *    on that way at full speed before it bounces back in (a slower start meets the counter over 200 N).
  * 1. look: the mug's colour in the agent view (highest centroid among patches a mug on the machine's counter can give:
- *    height, distance, size; flat patches of its colour lie on the counter); counter faces (below the tops) in both
- *    agent views' depth cap how far forward the base drives (P.frontGapM short; the base drives at P.baseSpeed); the
- *    wrist camera looks straight down on it: the counter's height, the mug's top disc (centre, radius, rim) and the
- *    handle's direction from depth; the spout from the machine's pixels in both agent views.
+ *    height, distance, sideways offset (the robot starts facing the machine), size; flat patches of its colour lie on
+ *    the counter); counter faces (below the tops) in both agent views' depth cap how far forward the base drives
+ *    (P.frontGapM short; the base drives at P.baseSpeed), and a face seen right at the base's front off to one side
+ *    is a counter running back alongside it (the cameras cannot see beside the base): the base never slides sideways
+ *    into it; the wrist camera looks straight down on the candidate: the counter's height, the mug's top disc
+ *    (centre, radius, rim) and the handle's direction from depth; a disc of the wrong radius or height (a mixer's
+ *    bowl of the mug's colour) sends it to the next candidate; the spout from the machine's pixels in both agent
+ *    views.
  * 1b. a handle more than P.turnAboveDeg off the heading (toward the robot, where the palm meets it) is turned away
  *    first: a top grasp across the body (fingers at right angles to the handle), lifted 1 cm, rolled up to
  *    P.turnMaxDeg toward straight ahead, set down; the wrist unrolls in steps (one big goal folds the arm); the
@@ -24,12 +30,14 @@
  *    force-limited pads, so the arm alone carries); the tool tips from down to forward a few degrees a step in front
  *    of the mug, lines up, slides round the body at a little above half height and closes.
  * 4. carry: lift the bottom P.clearM over the tray's height, back to level with the spout (clear of the machine's
- *    back), across over the tray to the site, lower, open, back out level from
- *    under the overhang, then back and up (> 0.25 m).
+ *    back), across over the tray to the site, lower, open, back out level from under the overhang along the tool
+ *    axis, then the TORSO lifts the whole arm straight up (no new arm pose), and the base backs off slowly if the
+ *    hand is still nearer the mug's centre than P.farM. (Backing the hand toward the shoulder with the tool forward,
+ *    as this script did before, has no good IK answer: the arm flipped into the counter or the machine.)
  *
- * Measured through the harness (safety layer on): 16/20 on seeds 100000-100019, 29/40 on the paper's 40 (--eval);
- * 7 of the 11 failures had the mug in place and then failed in the retreat (upper arm into the counter, or the hand
- * under 0.25 m from the mug): the retreat is the next thing to fix.
+ * Measured through the harness (safety layer on): 20/20 on seeds 100000-100019; in-process (tmp/ks16/run.ts, the
+ * same safety limits) 40/40 on 200-239, 30/30 on 300-329; then once on the paper's 40 (--eval): 40/40, 1.7 s per
+ * episode, 200-450 of the 600 steps (mean 306; the earlier retreat: 29/40).
  *
  * Known weakness (measured with a debug reader in tmp/ks10, never here): the pads meet the round body at one contact
  * point each, and MuJoCo's soft friction lets a held mug creep down the pads (~0.6 cm/s) and pivot about the line
@@ -62,6 +70,8 @@ const P = Object.freeze({
   minLookPx: 20, // px at 256: a smaller agent-view detection of the mug's colour is ignored
   lookTries: 3, // agent-view candidates the wrist camera checks at most
   minMugPx: 30, // wrist-camera pixels of the mug above the counter needed to measure it
+  mugR: [0.022, 0.045], // m, the measured radius a mug can give (mugs are 3.0-3.6 cm; a mixer's bowl is twice that)
+  mugTall: [0.065, 0.115], // m, the measured rim height above the counter a mug can give (mugs are 8-10 cm tall)
   gripSteps: 14, // steps the fingers get to close or open
   heldMinM: 0.045, // m: a closed hand wider than this holds the mug's body
   moveSteps: 120, // steps a motion phase runs at most
@@ -70,20 +80,27 @@ const P = Object.freeze({
   liftTolM: 0.006, // m: the lift arrives within this
   baseSpeed: 0.25, // m/s, the base's pace (a slower base stops sooner and pushes nothing hard)
   lookZ: [0.85, 1.15], // m, world heights a mug's centroid on a counter can have (higher: a wall cabinet's patch)
-  lookSideM: 0.8, // m sideways from the start a mug beside the machine can be, at most
+  lookSideM: 0.4, // m sideways from the start a mug can be, at most (the robot starts facing the machine; the mug stands ~0.21 m beside it)
   lookAlongM: [0.5, 1.05], // m ahead of the start a mug on the machine's counter can be
   lookMaxPx: 1500, // px at 256: a larger patch of the mug's colour is something else
   faceZ: [0.5, 0.85], // m, world heights where a counter's front face (below its top) stands in the base's way
   baseFrontM: 0.3, // m from the base's centre to its front (robot.ts baseHalf)
   baseHalfWideM: 0.25, // m, half the base's width
   frontGapM: 0.07, // m the base's front stays short of a counter face seen ahead
+  wallNearM: 0.08, // m past the base's front: a face seen this near is a counter running back beside the base …
+  wallInnerM: 0.12, // m … when at least this far sideways from the base's middle (nearer: a counter ahead)
+  sideGapM: 0.04, // m the base's side stays clear of such a counter
+  pushedM: 0.005, // m the base moves in its first (still) step when the reset set it into a counter
+  unstickM: 0.05, // m it then drives on that way at full speed
   turnAboveDeg: 85, // deg: a handle further than this from the heading (toward the robot) is turned away first
   turnMaxDeg: 150, // deg the mug is turned at most (the wrist's roll range)
   turnStepDeg: 6, // deg per step the held mug turns
   topGripM: 0.016, // m below the rim where the pads' centres close for the top grasp that turns the mug
   turnLiftM: 0.012, // m the mug is lifted off the counter while it turns
-  retreatBackM: 0.14, // m the open hand first backs out from under the overhang, level
-  retreatUpM: 0.2, // m it then rises while backing P.retreatBackM more (ends > 0.25 m from the mug)
+  retreatBackM: 0.14, // m the open hand first backs out from under the overhang, level, along the tool axis
+  retreatLiftM: 0.25, // m the torso then lifts the arm (the hand straight up; wall cabinets hang >= 0.42 m up)
+  farM: 0.3, // m from the mug's centre the hand must end (the predicate: > 0.25 from the mug's body)
+  retreatSpeed: 0.15, // m/s, the base's pace backing off when the hand is still too near
 });
 
 type Vec3 = [number, number, number];
@@ -104,7 +121,14 @@ interface Moved {
   steps: number;
 }
 interface KitchenTools {
-  state(): { eePos: Vec3; gripperWidthM: number; base: { x: number; y: number; yawDeg: number } };
+  state(): {
+    eePos: Vec3;
+    eeRpy: Vec3;
+    torsoM: number;
+    gripperWidthM: number;
+    base: { x: number; y: number; yawDeg: number };
+  };
+  torso(opts: { m: number; maxSteps?: number }): Moved;
   image(opts: { camera: string; size: number; depth: boolean }): Frame;
   segmentAll(opts: { query: string; camera?: string; size?: number; returnMasks?: boolean }): {
     detections: Detection[];
@@ -199,13 +223,15 @@ const createScript: CreateScript = (ctx) => {
   /** The world point `a` along the heading, `l` to the left, at height z. */
   const at = (a: number, l: number, z: number): Vec3 => [a * fwd[0] + l * left[0], a * fwd[1] + l * left[1], z];
   let faces: Vec3[] = []; // counter faces the agent views saw at the start
-  /** Moves the base so its centre is `back` m behind the world point p (along the heading), level with it sideways
+  let sideRange = [-Infinity, Infinity]; // the base centre's sideways coordinate (side()) stays within this
+  /** Moves the base so its centre is `back` m behind the world point p (along the heading), level with it sideways (within sideRange)
    * (never so far forward that its front meets a counter face seen in its way). */
   const baseBehind = (p: readonly number[], back: number) => {
+    const l = Math.max(sideRange[0], Math.min(sideRange[1], side(p)));
     let a = along(p) - back;
     for (const f of faces)
-      if (Math.abs(side(f) - side(p)) < P.baseHalfWideM + 0.03) a = Math.min(a, along(f) - P.baseFrontM - P.frontGapM);
-    const g = at(a, side(p), 0);
+      if (Math.abs(side(f) - l) < P.baseHalfWideM + 0.03) a = Math.min(a, along(f) - P.baseFrontM - P.frontGapM);
+    const g = at(a, l, 0);
     return k.moveBase({ x: g[0], y: g[1], yaw: h, maxSpeed: P.baseSpeed, maxSteps: P.moveSteps });
   };
   /** A straight move in waypoints `stepM` apart, each reached before the next (the mug in hand). */
@@ -243,8 +269,9 @@ const createScript: CreateScript = (ctx) => {
         })
         .sort((a, b) => b[2] - a[2]);
       if (seen.length === 0) throw new Error("no mug in robot0_agentview_left");
-      faces = counterFaces();
       k.gripper({ close: false, steps: 1 });
+      unstick(s0.base);
+      faces = counterFaces();
       let mug: Mug | null = null;
       for (const rough of seen.slice(0, P.lookTries)) {
         baseBehind(rough, P.peekBaseM);
@@ -309,17 +336,53 @@ const createScript: CreateScript = (ctx) => {
       const setZ = spout[2] + grabAbove + P.dropM;
       k.moveEef({ pos: [over[0], over[1], setZ], rpy: toolRpy, tolerance: P.fineTolM, maxSteps: 20 });
       k.gripper({ close: false, steps: P.gripSteps });
-      const e = k.state().eePos;
-      const b1 = P.retreatBackM;
-      k.moveEef({ pos: [e[0] - tdir[0] * b1, e[1] - tdir[1] * b1, e[2]], rpy: toolRpy, maxSteps: 40 });
-      const b2 = 2 * P.retreatBackM;
-      k.moveEef({ pos: [e[0] - tdir[0] * b2, e[1] - tdir[1] * b2, e[2] + P.retreatUpM], rpy: toolRpy, maxSteps: 60 });
+      retreat([over[0], over[1], spout[2] + hh], tdir);
     },
   };
+
+  /**
+   * The open hand leaves the placed mug (its centre at `mugAt`: the predicate measures from there): straight back out from under the overhang along the
+   * tool axis, then the torso lifts the whole arm straight up (no new arm pose: backing the hand toward the shoulder
+   * with the tool forward folds the arm into the counter), then the base backs off slowly while the hand is nearer
+   * the mug than P.farM.
+   */
+  function retreat(mugAt: Vec3, tdir: Vec3) {
+    const e = k.state().eePos;
+    const b = P.retreatBackM;
+    const r1 = k.moveEef({ pos: [e[0] - tdir[0] * b, e[1] - tdir[1] * b, e[2]], rpy: k.state().eeRpy, maxSteps: 40 });
+    const t = k.torso({ m: Math.min(0.45, k.state().torsoM + P.retreatLiftM), maxSteps: 60 });
+    const far = () => {
+      const p = k.state().eePos;
+      return Math.hypot(p[0] - mugAt[0], p[1] - mugAt[1], p[2] - mugAt[2]);
+    };
+    const d1 = far();
+    if (d1 < P.farM) {
+      const s = k.state().base;
+      const m = P.farM - d1 + 0.02;
+      k.moveBase({ x: s.x - fwd[0] * m, y: s.y - fwd[1] * m, yaw: h, maxSpeed: P.retreatSpeed, maxSteps: 60 });
+    }
+    console.log(
+      `retreat: back ${r1.arrived ? "ok" : r1.distance.toFixed(3)}, torso ${t.arrived ? "ok" : t.distance.toFixed(3)}, ${d1.toFixed(3)} then ${far().toFixed(3)} m from the mug's centre`,
+    );
+  }
+
+  /**
+   * A base that moved while it was told to stand still (the first step) was pushed out of a counter it was set down
+   * against: it drives on the same way at full speed, P.unstickM, before it bounces back into it.
+   */
+  function unstick(b0: { x: number; y: number }) {
+    const b = k.state().base;
+    const d = Math.hypot(b.x - b0.x, b.y - b0.y);
+    if (d < P.pushedM) return;
+    const u = [(b.x - b0.x) / d, (b.y - b0.y) / d];
+    k.moveBase({ x: b.x + u[0] * P.unstickM, y: b.y + u[1] * P.unstickM, yaw: h, maxSteps: 20 });
+    console.log(`pushed ${num(d, 3)} m at the start: backed off ${P.unstickM} m that way`);
+  }
 
   /** World points of counter faces (below the counter tops) in the agent views: where the base must not drive. */
   function counterFaces(): Vec3[] {
     const out: Vec3[] = [];
+    sideRange = [-Infinity, Infinity];
     for (const camera of ["robot0_agentview_left", "robot0_agentview_right"]) {
       const f = k.image({ camera, size: 128, depth: true });
       for (const w of worldPoints(f, 128)) if (w && w[2] > P.faceZ[0] && w[2] < P.faceZ[1]) out.push(w);
@@ -330,7 +393,18 @@ const createScript: CreateScript = (ctx) => {
     out.length = 0;
     out.push(...mine);
     const ahead = out.map((w) => along(w) - a0);
-    console.log(`counter faces: ${out.length} px, nearest ${num(Math.min(...ahead), 3)} m ahead of the base`);
+    // a face seen right at the base's front beside its middle is a counter running back alongside the base (the
+    // cameras cannot see beside it): the base may not slide sideways into it
+    const l0 = b.x * left[0] + b.y * left[1];
+    for (const w of out) {
+      const s = side(w) - l0;
+      if (along(w) - a0 > P.baseFrontM + P.wallNearM || Math.abs(s) < P.wallInnerM) continue;
+      if (s < 0) sideRange[0] = Math.max(sideRange[0], l0 + s + P.baseHalfWideM + P.sideGapM);
+      else sideRange[1] = Math.min(sideRange[1], l0 + s - P.baseHalfWideM - P.sideGapM);
+    }
+    console.log(
+      `counter faces: ${out.length} px, nearest ${num(Math.min(...ahead), 3)} m ahead of the base; sideways ${num(sideRange[0] - l0, 3)}..${num(sideRange[1] - l0, 3)} m`,
+    );
     return out;
   }
 
@@ -408,9 +482,12 @@ const createScript: CreateScript = (ctx) => {
       const dy = handle.reduce((t, p) => t + p[1] - c[1], 0);
       handleDeg = Math.atan2(dy, dx) / D2R;
     }
+    const tall = top - counter;
+    const fits = r >= P.mugR[0] && r <= P.mugR[1] && tall >= P.mugTall[0] && tall <= P.mugTall[1];
     console.log(
-      `mug: centre ${c.map((v) => num(v, 3))} r ${num(r, 3)} top ${num(top, 3)} counter ${num(counter, 3)} handle ${num(handleDeg, 0)} deg (${handle.length} px, disc ${disc.length})`,
+      `${fits ? "mug" : "not a mug"}: centre ${c.map((v) => num(v, 3))} r ${num(r, 3)} top ${num(top, 3)} counter ${num(counter, 3)} handle ${num(handleDeg, 0)} deg (${handle.length} px, disc ${disc.length})`,
     );
+    if (!fits) return null;
     return { c: [c[0], c[1], (top + counter) / 2], r, top, counter, handleDeg };
   }
 

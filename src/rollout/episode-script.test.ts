@@ -25,7 +25,7 @@ async function scriptJob(source: string, over: { maxSteps?: number; video?: bool
   fs.writeFileSync(file, source);
   const policy = await bundledPolicy(file);
   return pushtJob(policy, {
-    task: { id: TASK, version: 3 },
+    task: { id: TASK, version: 4 },
     evalFingerprint: evalFingerprint(TASK),
     seed: 0,
     maxSteps: over.maxSteps ?? 750,

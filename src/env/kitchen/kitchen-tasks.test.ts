@@ -142,3 +142,26 @@ test("the mug under the spout, the object in the cabinet and on the tray count, 
     }
   }
 });
+
+test("the robot starts clear of every counter, also at an L's corner (it once started inside one)", async () => {
+  await prepareTask("kitchen-coffee-setup-mug");
+  const env = makeEnv("kitchen-coffee-setup-mug") as unknown as KitchenTask;
+  try {
+    // coffee machines next to an L's corner: approached from the main run (12, 115) and from the side run (110)
+    for (const seed of [12, 110, 115, 100002]) {
+      env.reset({ seed });
+      assert.equal(env.episodeKitchen.layout.shape, "L", `seed ${seed} is an L`);
+      for (let i = 0; i < 3; i++) env.step([0, 0, 0, 0, 0, 0, -1, 0, 0, 0, 0, 1]); // base mode, standing still
+      const touching = env
+        .robotState()
+        .contactForces.filter((c) => /mobile_base|torso/.test(c.bodies[0]) && c.normal > 1);
+      assert.deepEqual(
+        touching.map((c) => `${c.pair} ${c.normal.toFixed(0)} N`),
+        [],
+        `seed ${seed}: the base touches a counter`,
+      );
+    }
+  } finally {
+    env.close();
+  }
+});

@@ -37,6 +37,7 @@ import {
 import { SINK, sinkUnit } from "./fixtures/sink.js";
 import { stoveUnit } from "./fixtures/stove.js";
 import { type KitchenStyle, kitchenStyle, STYLE_COUNT } from "./fixtures/style.js";
+import { MOBILE } from "./robot.js";
 
 export type { BasePose, Box3, FixtureInfo, FixtureKind } from "./fixtures/parts.js";
 
@@ -47,6 +48,7 @@ export const KITCHEN = Object.freeze({
   counterWidths: [0.6, 0.75, 0.9] as const, // m, plain base units
   drawerWidths: [0.6, 0.75] as const, // m, drawer units
   baseStandoff: 0.6, // m, an approach pose's base centre in front of the counter's front
+  baseClearance: 0.01, // m an approach pose's base footprint keeps from a counter of the other run (an L's corner)
   // the sink task's tray: plum plastic, a colour no style, object or mug has (the colour segmenter tells it apart)
   trayRgba: [0.45, 0.2, 0.55, 1] as Rgba,
   robotStandoff: 0.75, // m, the robot's start in front of the main run's middle
@@ -187,12 +189,31 @@ export function kitchenScene(triplet: KitchenTriplet): KitchenScene {
   const counters = { counter: 0, drawer: 0, cab: 0 };
   const add = (f: Fixture, approachFrom: Placement, localX = 0) => {
     parts.push(f.mjcf);
-    const approach = approachPose(approachFrom, [localX, 0], KITCHEN.baseStandoff);
+    const approach = clearOfTheOtherRun(approachPose(approachFrom, [localX, 0], KITCHEN.baseStandoff));
     for (const info of f.infos) fixtures.push({ ...info, approach });
   };
   const addObject = (o: LooseObject, approachFrom: Placement, localX: number) => {
     parts.push(o.mjcf);
-    fixtures.push({ ...o.info, approach: approachPose(approachFrom, [localX, 0], KITCHEN.baseStandoff) });
+    const approach = clearOfTheOtherRun(approachPose(approachFrom, [localX, 0], KITCHEN.baseStandoff));
+    fixtures.push({ ...o.info, approach });
+  };
+  /**
+   * In an L, an approach pose near the corner would put the base's footprint into the other run (the side run and
+   * the corner block fill x ∈ [−D, 0] beside the main run's first units; the main run and the corner fill y ∈ [0, D]
+   * beside the side run's first units): slide it along its own run, away from the corner, until the footprint is
+   * KITCHEN.baseClearance clear. The base still faces its fixture, a little to one side of it.
+   */
+  const clearOfTheOtherRun = (pose: BasePose): BasePose => {
+    if (layout.shape !== "L") return pose;
+    const across = MOBILE.baseHalf[1]; // the base's half width (it approaches head-on: its length is along the heading)
+    const facesY = Math.abs(Math.sin(pose.yaw)) > 0.5; // a main-run approach faces +y; a side-run one −x
+    const [x, y] = pose.pos;
+    if (facesY) {
+      const into = across + KITCHEN.baseClearance - x; // how far the footprint reaches past x = 0
+      return into > 0 ? { pos: [round4(x + into), y], yaw: pose.yaw } : pose;
+    }
+    const into = y + across + KITCHEN.baseClearance; // how far it reaches past y = 0
+    return into > 0 ? { pos: [x, round4(y - into)], yaw: pose.yaw } : pose;
   };
   const unitWidth = (u: LayoutUnit) =>
     u.kind === "sink" ? style.sinkWidth : u.kind === "stove" ? style.stoveWidth : u.width;
