@@ -35,11 +35,11 @@
  *    hand is still nearer the mug's centre than P.farM. (Backing the hand toward the shoulder with the tool forward,
  *    as this script did before, has no good IK answer: the arm flipped into the counter or the machine.)
  *
- * Measured through the harness (safety layer on): 20/20 on seeds 100000-100019; in-process (tmp/ks16/run.ts, the
+ * Measured through the harness (safety layer on): 20/20 on seeds 100000-100019; in-process (an episode loop with the
  * same safety limits) 40/40 on 200-239, 30/30 on 300-329; then once on the paper's 40 (--eval): 40/40, 1.7 s per
  * episode, 200-450 of the 600 steps (mean 306; the earlier retreat: 29/40).
  *
- * Known weakness (measured with a debug reader in tmp/ks10, never here): the pads meet the round body at one contact
+ * Known weakness (measured with a debug reader of the simulator, never here): the pads meet the round body at one contact
  * point each, and MuJoCo's soft friction lets a held mug creep down the pads (~0.6 cm/s) and pivot about the line
  * between the pads, so the lifted phase is kept short; a handle pointing at the robot that no yaw within reach clears
  * meets the palm and pushes the mug away.
