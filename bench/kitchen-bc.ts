@@ -11,14 +11,13 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { KITCHEN_EVAL_EPISODES, KITCHEN_EVAL_HORIZONS, type KitchenTaskId } from "../src/env/kitchen/eval-list.js";
 import { createJob } from "../src/evolve/training/jobs.js";
 import { runJob } from "../src/evolve/training/run-job.js";
 import { evaluate } from "../src/rollout/evaluate.js";
 import { RunStore } from "../src/rollout/store.js";
+import { kitchenReference } from "./kitchen-reference.js";
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
 const flag = (name: string, fallback: string) => {
   const i = args.indexOf(`--${name}`);
@@ -31,19 +30,10 @@ const BUDGET_S = Number(flag("budget-s", "600")); // a cap on each training job'
 const STATIONS = Number(flag("stations", String(Math.max(1, Math.min(4, os.availableParallelism())))));
 const SEARCH_START = 100000; // the kitchen tasks' search seeds (their spec's evaluation.seeds)
 
-/** The task's reference script or policy, or null when it has none. */
-function referenceFor(task: string): string | null {
-  const candidates = [
-    path.join(ROOT, "examples/scripts", `${task}.ts`),
-    path.join(ROOT, "examples/policies", `${task}-tools.ts`),
-  ];
-  return candidates.find((f) => fs.existsSync(f)) ?? null;
-}
-
-const TASKS = flag("tasks", ALL_TASKS.filter((t) => referenceFor(t)).join(",")).split(",");
+const TASKS = flag("tasks", ALL_TASKS.filter((t) => kitchenReference(t)).join(",")).split(",");
 for (const t of TASKS) {
   if (!ALL_TASKS.includes(t as KitchenTaskId)) throw new Error(`not a kitchen task: ${t}`);
-  if (!referenceFor(t)) throw new Error(`${t} has no reference script to record demonstrations with`);
+  if (!kitchenReference(t)) throw new Error(`${t} has no reference script to record demonstrations with`);
 }
 
 interface Figures {
@@ -62,7 +52,7 @@ try {
   for (const task of TASKS) {
     const demos = await evaluate(store, {
       taskId: task,
-      policyFile: referenceFor(task) as string,
+      policyFile: kitchenReference(task) as string,
       episodes: DEMOS,
       seedStart: SEARCH_START,
       stations: STATIONS,

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { KITCHEN_EVAL_HORIZONS, type KitchenTaskId } from "../src/env/kitchen/eval-list.js";
 import { evaluate } from "../src/rollout/evaluate.js";
 import { RunStore } from "../src/rollout/store.js";
+import { kitchenReference } from "./kitchen-reference.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -43,11 +44,7 @@ function policyFor(task: string): string {
     if (!fs.existsSync(file)) throw new Error(`--dir ${DIR} has no ${task}.ts`);
     return file;
   }
-  const candidates = [
-    path.join(ROOT, "examples/scripts", `${task}.ts`),
-    path.join(ROOT, "examples/policies", `${task}-tools.ts`),
-  ];
-  return candidates.find((f) => fs.existsSync(f)) ?? path.join(ROOT, "examples/policies/kitchen-still.ts");
+  return kitchenReference(task) ?? path.join(ROOT, "examples/policies/kitchen-still.ts");
 }
 
 interface TaskFigures {

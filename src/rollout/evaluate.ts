@@ -4,7 +4,6 @@ import { z } from "zod";
 import { InvalidInputError } from "../core/errors.js";
 import { policyContext } from "../core/policy.js";
 import {
-  type EnvVariant,
   type EvaluationList,
   evalFingerprint,
   evaluationList,
@@ -37,7 +36,7 @@ import {
   SeedInterruptedError,
   type TrialRecorder,
 } from "./fleet.js";
-import type { TrialJob, TrialOutput, TrialVideo } from "./job.js";
+import { jobVariant, type TrialJob, type TrialOutput, type TrialVideo } from "./job.js";
 import { LiveBoard } from "./live-board.js";
 import { type RunSummary, summarise } from "./metrics.js";
 import { Recorder } from "./recorder.js";
@@ -156,7 +155,7 @@ export async function evaluate(store: RunStore, opts: EvaluateOptions): Promise<
   try {
     checkRange(opts);
     // throws UnknownTaskError with the known ids, InvalidInputError for a variant the task lacks
-    fingerprint = evalFingerprint(opts.taskId, variantOf(opts));
+    fingerprint = evalFingerprint(opts.taskId, jobVariant(opts));
   } catch (err) {
     await closeGiven(opts.stations);
     throw err;
@@ -176,7 +175,7 @@ async function closeGiven(stations: EvaluateOptions["stations"]): Promise<void> 
 /** Everything evaluate checks before a run exists, then the run and its first session's plan. */
 async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: string): Promise<Session> {
   await prepareTask(opts.taskId); // the checks below build the env (its safety stack and camera)
-  const env = makeEnv(opts.taskId, { obsType: opts.obsType, ...variantOf(opts) });
+  const env = makeEnv(opts.taskId, { obsType: opts.obsType, ...jobVariant(opts) });
   let envStack: string;
   let bundle: PolicyBundle;
   try {
@@ -193,7 +192,7 @@ async function prepare(store: RunStore, opts: EvaluateOptions, fingerprint: stri
         camera: env.render ? (size) => env.render!(size) : undefined,
         env: () => env,
       },
-      variantOf(opts),
+      jobVariant(opts),
     );
     const sandbox = await SandboxedPolicy.start(bundle, policyContext(env.spec), {
       stepDeadlineMs: opts.stepDeadlineMs,
@@ -301,7 +300,7 @@ async function prepareResume(store: RunStore, runIdOrPrefix: string, opts: Resum
     );
   }
   const options = parsed.data;
-  const fingerprint = evalFingerprint(manifest.task.id, variantOf(options));
+  const fingerprint = evalFingerprint(manifest.task.id, jobVariant(options));
   if (fingerprint !== manifest.evalFingerprint) {
     throw new InvalidInputError(
       `the evaluation side of ${manifest.task.id} changed since run ${run.id} began (fingerprint ` +
@@ -310,7 +309,7 @@ async function prepareResume(store: RunStore, runIdOrPrefix: string, opts: Resum
     );
   }
   const bundle = await runBundle(runDir, manifest.policy, options);
-  const spec = taskSpec(manifest.task.id, options.obsType ?? undefined, variantOf(options));
+  const spec = taskSpec(manifest.task.id, options.obsType ?? undefined, jobVariant(options));
   const rows = store.trials(run.id);
   const countedSeeds = new Set(rows.filter((r) => r.counted).map((r) => r.seed));
   const interruptions = new Map<number, number>();
@@ -546,13 +545,6 @@ async function runBundle(
   }
   bundleFromData(data); // checks the code against its sha256
   return data;
-}
-
-/** The task variant a run's options name (defaults where they name none). */
-function variantOf(options: { reset?: ResetMode | null; verifier?: VerifierMode | null; tools?: ToolMode | null }) {
-  const variant: EnvVariant = { reset: options.reset ?? undefined, verifier: options.verifier ?? undefined };
-  if (options.tools) variant.tools = options.tools;
-  return variant;
 }
 
 /**

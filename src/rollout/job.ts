@@ -93,7 +93,7 @@ export const TrialJobSchema = z.object({
 });
 export type TrialJob = z.infer<typeof TrialJobSchema>;
 
-/** The task variant a job asks for (its reset mode, verifier and tool mode; the defaults when absent). */
+/** The task variant a job (or a run's options) asks for: its reset mode, verifier and tool mode; defaults when absent. */
 export function jobVariant(job: Pick<TrialJob, "reset" | "verifier" | "tools">): EnvVariant {
   return { reset: job.reset ?? undefined, verifier: job.verifier ?? undefined, tools: job.tools ?? undefined };
 }

@@ -23,6 +23,7 @@ import { RandomState } from "../../core/rng.js";
 import type { TaskStepOutcome } from "../mujoco/arm-env.js";
 import type { MjScene } from "../mujoco/scene.js";
 import { deepFreeze, MUJOCO_PHYSICS, sourceFingerprint } from "../mujoco/task-kit.js";
+import { quatYaw } from "../mujoco/tools/rpy.js";
 import {
   EVAL_LIST_GENERATOR,
   evalTriplet,
@@ -156,11 +157,7 @@ const DEFS: Readonly<Record<KitchenTaskId, KitchenTaskDef>> = {
       const obj = c.fixture("counterObject").body;
       const cab = c.fixture("cabinet");
       if (!cab.interior) throw new Error(`${cab.name} declares no interior`);
-      const bodyQuat = c.scene.bodyQuat(cab.body);
-      const yaw = Math.atan2(
-        2 * (bodyQuat[0] * bodyQuat[3] + bodyQuat[1] * bodyQuat[2]),
-        1 - 2 * (bodyQuat[2] ** 2 + bodyQuat[3] ** 2),
-      );
+      const yaw = quatYaw(c.scene.bodyQuat(cab.body));
       return pnpCounterToCabinetSuccess({
         objCorners: boxCorners(c.bodyPos(obj), c.scene.bodyQuat(obj), c.bodyBox(obj)),
         objPos: c.bodyPos(obj),

@@ -286,6 +286,9 @@ function plain(d: Detection & { maskBytes?: Uint8Array }): Detection {
 export function kitchenTools(host: ToolHost): ToolSet {
   let grip: number | null = null; // the last gripper() command this episode, or null: read from the force
   const gripNow = (env: KitchenEnv) => grip ?? (env.proprio()[23] > KITCHEN_TOOLS.closedForceN ? 1 : -1);
+  /** A motion: in a per-step policy its next action; in an episode script, driven until it arrives or maxSteps. */
+  const motion = (next: () => KitchenMotion, maxSteps: unknown): KitchenMotion | KitchenScriptMotion =>
+    host.drive ? driveUntil(host, next, stepLimit(maxSteps)) : next();
   const functions = {
     state() {
       return kitchenStateIn(kitchenEnv(host));
@@ -346,21 +349,15 @@ export function kitchenTools(host: ToolHost): ToolSet {
     moveEef(opts: { pos: number[]; rpy?: number[]; tolerance?: number; gripper?: boolean; maxSteps?: number }) {
       const env = kitchenEnv(host);
       if (typeof opts?.gripper === "boolean") grip = opts.gripper ? 1 : -1;
-      if (!host.drive) return moveEefIn(env, opts, gripNow(env));
-      const limit = stepLimit(opts?.maxSteps);
-      return driveUntil(host, () => moveEefIn(env, opts, gripNow(env)), limit);
+      return motion(() => moveEefIn(env, opts, gripNow(env)), opts?.maxSteps);
     },
     moveBase(opts: { x: number; y: number; yaw: number; maxSpeed?: number; tolerance?: number; maxSteps?: number }) {
       const env = kitchenEnv(host);
-      if (!host.drive) return moveBaseIn(env, opts, gripNow(env));
-      const limit = stepLimit(opts?.maxSteps);
-      return driveUntil(host, () => moveBaseIn(env, opts, gripNow(env)), limit);
+      return motion(() => moveBaseIn(env, opts, gripNow(env)), opts?.maxSteps);
     },
     torso(opts: { m: number; maxSteps?: number }) {
       const env = kitchenEnv(host);
-      if (!host.drive) return torsoIn(env, opts?.m, gripNow(env));
-      const limit = stepLimit(opts?.maxSteps);
-      return driveUntil(host, () => torsoIn(env, opts?.m, gripNow(env)), limit);
+      return motion(() => torsoIn(env, opts?.m, gripNow(env)), opts?.maxSteps);
     },
     gripper(opts: { close: boolean; steps?: number }) {
       const env = kitchenEnv(host);
@@ -376,10 +373,8 @@ export function kitchenTools(host: ToolHost): ToolSet {
     },
     goHome(opts?: { maxSteps?: number }) {
       const env = kitchenEnv(host);
-      if (!host.drive) return moveEefIn(env, homeIn(env), gripNow(env));
-      const limit = stepLimit(opts?.maxSteps);
       const home = homeIn(env); // where home is when the call starts (the base does not move meanwhile)
-      return driveUntil(host, () => moveEefIn(env, home, gripNow(env)), limit);
+      return motion(() => moveEefIn(env, home, gripNow(env)), opts?.maxSteps);
     },
     nudge(opts: { dx?: number; dy?: number; dz?: number }) {
       const env = kitchenEnv(host);

@@ -6,6 +6,7 @@
  * degrees for headings, world frame.
  */
 import type { ToolHost, ToolSet } from "../../../core/tools.js";
+import { quatYaw } from "../../mujoco/tools/rpy.js";
 import { KitchenTask } from "../kitchen-tasks.js";
 import type { KitchenRoles } from "../scene.js";
 
@@ -34,8 +35,7 @@ export function kitchenOracleTools(host: ToolHost): ToolSet {
       const f = fixtureOf(task, role);
       const scene = task.toolView().scene;
       const q = scene.bodyQuat(f.body);
-      const yaw = Math.atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] ** 2 + q[3] ** 2));
-      return { name: f.name, body: f.body, pos: scene.bodyPos(f.body), quat: q, yawDeg: (yaw * 180) / Math.PI };
+      return { name: f.name, body: f.body, pos: scene.bodyPos(f.body), quat: q, yawDeg: (quatYaw(q) * 180) / Math.PI };
     },
     joints(role: string) {
       const task = kitchenTask(host);

@@ -52,3 +52,8 @@ export function quatToMat(q: readonly number[]): number[] {
     1 - 2 * (x * x + y * y),
   ];
 }
+
+/** The heading (rad, about world z) of a body whose quaternion [w, x, y, z] is `q`: its x axis's angle in the floor. */
+export function quatYaw(q: readonly number[]): number {
+  return Math.atan2(2 * (q[0] * q[3] + q[1] * q[2]), 1 - 2 * (q[2] ** 2 + q[3] ** 2));
+}
