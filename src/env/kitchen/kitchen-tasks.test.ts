@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { Env } from "../../core/env.js";
 import type { MjScene } from "../mujoco/scene.js";
-import { listTasks, makeEnv, prepareTask } from "../registry.js";
+import { evalFingerprint, listTasks, makeEnv, prepareTask } from "../registry.js";
 import { evalTriplet } from "./eval-list.js";
 import { KITCHEN_TASK_IDS, type KitchenTask, tripletForSeed } from "./kitchen-tasks.js";
 
@@ -164,4 +164,9 @@ test("the robot starts clear of every counter, also at an L's corner (it once st
   } finally {
     env.close();
   }
+});
+
+test("each kitchen task has its own evaluation fingerprint (the eight share their sources)", () => {
+  const prints = KITCHEN_TASK_IDS.map((id) => evalFingerprint(id));
+  assert.equal(new Set(prints).size, KITCHEN_TASK_IDS.length, prints.join(" "));
 });

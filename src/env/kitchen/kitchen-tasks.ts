@@ -209,6 +209,9 @@ function makeSpec(id: KitchenTaskId): TaskSpec {
     maxSteps: KITCHEN_EVAL_HORIZONS[id],
     controlHz: KITCHEN_CONTROL.controlHz,
     evaluation: {
+      // the task whose predicate judges: the eight share their sources and constants, so without it tasks of one
+      // horizon had one fingerprint
+      task: id,
       reference: "RoboCasa365 atomic task (robocasa @ be22d659), predicates and horizons of task-references.md §4",
       thresholds: { ...KITCHEN_THRESHOLDS },
       horizon: KITCHEN_EVAL_HORIZONS[id],
