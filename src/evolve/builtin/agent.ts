@@ -16,6 +16,9 @@
  *      → commit params.json → evaluate on the commit's search seeds (the same seeds for every commit, so candidates
  *      are compared on the same scenes), doubling the trials while the change looks better but is not yet
  *      significant → keep or revert from the statistics → every `popSize` candidates, refit CEM to the elites.
+ *   5. When CEM stalls (`stallAfter` candidates in a row reverted), a coordinate sweep (sweep.ts): one knob per
+ *      candidate, a fixed step up or down from the head, a kept move repeated, the step halved after a round with no
+ *      keep; when the step is spent, CEM restarts round the head.
  */
 import fs from "node:fs";
 import path from "node:path";
@@ -34,6 +37,15 @@ import {
   readParams,
   TEMPLATES_ROOT,
 } from "./param-space.js";
+import {
+  afterDecision,
+  nextMove,
+  nextRound,
+  type SweepMove,
+  type SweepState,
+  startSweep,
+  sweepDefaults,
+} from "./sweep.js";
 
 export const builtinDefaults = {
   episodes: 16, // search trials per evaluation step
@@ -46,6 +58,9 @@ export const builtinDefaults = {
   initialStd: cemDefaults.initialStd, // spread of the first generation around the baseline, in normalised units
   adoptStd: 0.06, // spread after adopting a peer's parameters: a local search around them
   alpha: 0.05,
+  stallAfter: sweepDefaults.stallAfter, // CEM candidates reverted in a row before a one-knob sweep
+  sweepStep: sweepDefaults.step, // the sweep's first step, in units of each knob's range
+  minSweepStep: sweepDefaults.minStep, // a sweep whose halved step falls below this hands back to CEM
 };
 
 export type BuiltinOptions = typeof builtinDefaults;
@@ -68,6 +83,8 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
   let headTarget = o.episodes;
   let cem: CemState = restartAround(space.encode(headParams), o.initialStd);
   let batch: { u: number[]; score: number }[] = [];
+  let stalled = 0; // candidates reverted in a row since the last keep or adoption
+  let sweep: SweepState | null = null; // a one-knob sweep while CEM has stalled
   let iterations = 0;
   let kept = 0;
   const evaluateHead = (episodes: number, force = false) =>
@@ -119,6 +136,26 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     headParams = readParams(dir);
   };
 
+  /**
+   * The next candidate (encoded): a CEM sample, or, once `stallAfter` candidates in a row were reverted, the
+   * coordinate sweep's next one-knob move from the head; a sweep whose step is spent hands back to CEM round the head.
+   */
+  const nextCandidate = (): { u: number[]; move: SweepMove | null } => {
+    if (!sweep && stalled >= o.stallAfter) sweep = startSweep(space.knobs.length, rng, o.sweepStep);
+    while (sweep) {
+      const next = nextMove(sweep, space.encode(headParams));
+      if (next) return next;
+      sweep = nextRound(sweep, space.knobs.length, rng, o.minSweepStep);
+    }
+    if (stalled >= o.stallAfter) {
+      // the sweep ended: CEM starts again round the head, as wide as at the start
+      cem = restartAround(space.encode(headParams), o.initialStd);
+      batch = [];
+      stalled = 0;
+    }
+    return { u: propose(cem, rng), move: null };
+  };
+
   /** One step of the loop; true when the goal is reached. */
   const step = async (): Promise<boolean> => {
     // 0. a change left undecided (the team stopped mid-iteration, or a step was refused): finish it first
@@ -143,6 +180,8 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
       headTarget = o.episodes;
       cem = restartAround(space.encode(headParams), o.adoptStd);
       batch = [];
+      stalled = 0;
+      sweep = null;
       return false;
     }
     // 2. evidence for the incumbent (enough for a held-out check once it looks good enough)
@@ -153,8 +192,9 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     }
     // 3. the held-out check, once per policy
     if (await confirmIfReady(head)) return true;
-    // 4. one iteration
-    const u = propose(cem, rng);
+    // 4. one iteration: a CEM sample, or a one-knob move while CEM has stalled
+    const next = nextCandidate();
+    const { u, move } = next;
     const candidate = space.decode(u);
     const change = space.describeChange(headParams, candidate);
     if (change.summary === "no change") return false; // the sample rounds to the head's own values
@@ -178,12 +218,17 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     }
     // the team stopped mid-evaluation: the change stays open rather than be judged on partial evidence
     if (ctx.stopped()) return false;
-    const d = await decideOpen(change.summary);
+    const d = await decideOpen(move ? `one knob (sweep): ${change.summary}` : change.summary);
     if (d.kept) {
       headParams = candidate;
       headTarget = o.episodes;
     } else if (d.decision === "undecided" && (d.candidate.rate ?? 0) > (d.baseline.rate ?? 0)) {
       headTarget = Math.max(headTarget, Math.min(o.maxEpisodes, d.candidate.trials));
+    }
+    stalled = d.kept ? 0 : stalled + 1;
+    if (sweep && move) {
+      sweep = afterDecision(sweep, move, d.kept);
+      return goalReached;
     }
     batch.push({ u, score: firstScore });
     if (batch.length >= o.popSize) {
