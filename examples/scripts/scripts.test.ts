@@ -12,9 +12,10 @@ import { TrialExecutor } from "../../src/rollout/execute.js";
 import { bundledPolicy, pushtJob } from "../../test/support/trial-job.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
-/** The finished reference scripts (each 40/40 on the paper's list; open-cabinet's and pnp-counter-to-cabinet's are not). */
+/** The finished reference scripts (each 40/40 on the paper's list; pnp-counter-to-cabinet's, 35/40, is not). */
 const FINISHED = [
   "kitchen-coffee-setup-mug",
+  "kitchen-open-cabinet",
   "kitchen-open-drawer",
   "kitchen-open-stand-mixer-head",
   "kitchen-pnp-sink-to-counter",
