@@ -193,8 +193,7 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
     // 3. the held-out check, once per policy
     if (await confirmIfReady(head)) return true;
     // 4. one iteration: a CEM sample, or a one-knob move while CEM has stalled
-    const next = nextCandidate();
-    const { u, move } = next;
+    const { u, move } = nextCandidate();
     const candidate = space.decode(u);
     const change = space.describeChange(headParams, candidate);
     if (change.summary === "no change") return false; // the sample rounds to the head's own values
