@@ -146,12 +146,12 @@ async function runBuiltinAgent(ctx: AgentContext, o: BuiltinOptions) {
       const next = nextMove(sweep, space.encode(headParams));
       if (next) return next;
       sweep = nextRound(sweep, space.knobs.length, rng, o.minSweepStep);
-    }
-    if (stalled >= o.stallAfter) {
-      // the sweep ended: CEM starts again round the head, as wide as at the start
-      cem = restartAround(space.encode(headParams), o.initialStd);
-      batch = [];
-      stalled = 0;
+      if (!sweep) {
+        // the sweep's step is spent: CEM starts again round the head, as wide as at the start
+        cem = restartAround(space.encode(headParams), o.initialStd);
+        batch = [];
+        stalled = 0;
+      }
     }
     return { u: propose(cem, rng), move: null };
   };
