@@ -39,8 +39,9 @@
  * same safety limits) 40/40 on 200-239, 30/30 on 300-329; then once on the paper's 40 (--eval): 40/40, 1.7 s per
  * episode, 200-450 of the 600 steps (mean 306; the earlier retreat: 29/40).
  *
- * The method is the template's controller (templates/kitchen-coffee-setup-mug/policy.ts), run here with the numbers
- * this script was tuned to; the template's params.json starts from a weaker guess for the built-in agent.
+ * The method is the template's controller (templates/kitchen-coffee-setup-mug/policy.ts; P.* above are its
+ * constants), run here with the numbers this script was tuned to; the template's params.json starts from a weaker
+ * guess for the built-in agent.
  *
  * Known weakness (measured with a debug reader of the simulator, never here): the pads meet the round body at one contact
  * point each, and MuJoCo's soft friction lets a held mug creep down the pads (~0.6 cm/s) and pivot about the line
